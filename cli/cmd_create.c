@@ -1,0 +1,11 @@
+/* fwup create: placeholder until its issue lands (returns internal error). */
+#include "cli.h"
+
+int
+fwup_cmd_create(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fwup_cli_errorf("'create' is not implemented yet");
+    return FWUP_EXIT_INTERNAL;
+}

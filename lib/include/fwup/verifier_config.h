@@ -1,0 +1,52 @@
+/*
+ * Compile-time limits of the embedded verifier. Override any of them with -D
+ * (or a config header included before this one); each has a default sized for
+ * a Cortex-M class device. They fix the size of struct fwup_verifier: nothing
+ * is allocated at run time.
+ */
+#ifndef FWUP_VERIFIER_CONFIG_H
+#define FWUP_VERIFIER_CONFIG_H
+
+/* Deepest CBOR nesting accepted by fwup_vcbor_skip() (QCBOR uses 15). SUIT's
+ * deepest legitimate structure (envelope > manifest > common > shared sequence
+ * > try-each > sequence > override map > digest) stays well below this. */
+#ifndef FWUP_V_MAX_CBOR_DEPTH
+#define FWUP_V_MAX_CBOR_DEPTH 16
+#endif
+
+/* Most components a manifest may declare (the device has this many at most). */
+#ifndef FWUP_V_MAX_COMPONENTS
+#define FWUP_V_MAX_COMPONENTS 8
+#endif
+
+/* Most authentication blocks considered (COSE_Sign signers count one each). */
+#ifndef FWUP_V_MAX_AUTH_BLOCKS
+#define FWUP_V_MAX_AUTH_BLOCKS 6
+#endif
+
+/* Deepest nesting of command sequences (try-each, run-sequence) and of
+ * dependencies, all on one explicit stack. */
+#ifndef FWUP_V_MAX_DEPTH
+#define FWUP_V_MAX_DEPTH 6
+#endif
+
+/* Largest COSE protected header accepted (it is copied into the to-be-signed
+ * structure built on the stack). */
+#ifndef FWUP_V_MAX_PROTECTED
+#define FWUP_V_MAX_PROTECTED 48
+#endif
+
+/* Largest digest handled (SHA-512). */
+#ifndef FWUP_V_MAX_DIGEST
+#define FWUP_V_MAX_DIGEST 64
+#endif
+
+/* Trust anchors a policy may hold, and distinct roles. */
+#ifndef FWUP_V_MAX_ANCHORS
+#define FWUP_V_MAX_ANCHORS 8
+#endif
+#ifndef FWUP_V_MAX_ROLES
+#define FWUP_V_MAX_ROLES 8
+#endif
+
+#endif /* FWUP_VERIFIER_CONFIG_H */

@@ -1,0 +1,366 @@
+/*
+ * CBOR pull reader (RFC 8949) for the embedded verifier.
+ *
+ * Invariant: r->pos <= r->len at all times. Every read first checks
+ * `need > r->len - r->pos` (the subtraction cannot wrap because of the
+ * invariant), never `r->pos + need > r->len` (which can).
+ */
+#include "fwup/vcbor.h"
+
+#include <string.h>
+
+void
+fwup_vcbor_init(struct fwup_vcbor *r, const uint8_t *buf, size_t len)
+{
+    r->buf = buf;
+    r->len = (buf == NULL) ? 0 : len;
+    r->pos = 0;
+    r->err = FWUP_OK;
+    r->err_off = 0;
+}
+
+size_t
+fwup_vcbor_offset(const struct fwup_vcbor *r)
+{
+    return r->pos;
+}
+
+bool
+fwup_vcbor_at_end(const struct fwup_vcbor *r)
+{
+    return r->err == FWUP_OK && r->pos == r->len;
+}
+
+enum fwup_err
+fwup_vcbor_error(const struct fwup_vcbor *r, size_t *offset)
+{
+    if (offset != NULL)
+        *offset = r->err_off;
+    return r->err;
+}
+
+enum fwup_err
+fwup_vcbor_fail(struct fwup_vcbor *r, enum fwup_err e, size_t offset)
+{
+    if (r->err == FWUP_OK) {
+        r->err = e;
+        r->err_off = offset;
+    }
+    return r->err;
+}
+
+/*
+ * Decode one head at r->pos without moving r->pos. On success fills it
+ * (string content included in it->end). Does not set the sticky error.
+ */
+static enum fwup_err
+decode_head(const struct fwup_vcbor *r, struct fwup_vcbor_item *it, size_t *err_at)
+{
+    size_t pos = r->pos;
+    size_t remaining = r->len - pos;
+    uint8_t ib, ai;
+    uint64_t val = 0;
+    size_t extra;
+
+    *err_at = pos;
+    if (remaining < 1)
+        return FWUP_E_CBOR_TRUNCATED;
+    ib = r->buf[pos];
+    ai = (uint8_t)(ib & 0x1f);
+    it->major = (uint8_t)(ib >> 5);
+    it->ai = ai;
+    it->off = pos;
+
+    if (ai < 24) {
+        extra = 0;
+        val = ai;
+    } else if (ai <= 27) {
+        extra = (size_t)1 << (ai - 24); /* 1, 2, 4 or 8 bytes */
+        if (extra > remaining - 1)
+            return FWUP_E_CBOR_TRUNCATED;
+        for (size_t i = 0; i < extra; i++)
+            val = (val << 8) | r->buf[pos + 1 + i];
+    } else if (ai == 31) {
+        /* Indefinite lengths (and the break in major 7): SUIT uses definite
+         * lengths only, and refusing them keeps skip() a simple counter walk. */
+        return (it->major == FWUP_CBOR_SIMPLE) ? FWUP_E_CBOR_MALFORMED : FWUP_E_CBOR_INDEFINITE;
+    } else {
+        return FWUP_E_CBOR_MALFORMED; /* 28..30 reserved (RFC 8949 §3) */
+    }
+    if (it->major == FWUP_CBOR_SIMPLE && ai == 24 && val < 32)
+        return FWUP_E_CBOR_MALFORMED; /* RFC 8949 §3.3: two-byte form of a one-byte value */
+
+    it->val = val;
+    it->data_off = pos + 1 + extra;
+    it->end = it->data_off;
+    remaining -= 1 + extra;
+
+    if (it->major == FWUP_CBOR_BSTR || it->major == FWUP_CBOR_TSTR) {
+        if (val > remaining) {
+            *err_at = pos;
+            return FWUP_E_CBOR_TRUNCATED;
+        }
+        it->end = it->data_off + (size_t)val;
+    } else if (it->major == FWUP_CBOR_ARRAY || it->major == FWUP_CBOR_MAP) {
+        /* Each element takes at least one byte: a count larger than what is
+         * left cannot be honest. Checked here so that no caller ever loops
+         * 2^64 times or sizes anything from an attacker's count. */
+        if (val > remaining || (it->major == FWUP_CBOR_MAP && val > remaining / 2))
+            return FWUP_E_CBOR_TRUNCATED;
+    } else if (it->major == FWUP_CBOR_TAG) {
+        if (remaining < 1)
+            return FWUP_E_CBOR_TRUNCATED;
+    }
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_vcbor_peek(struct fwup_vcbor *r, struct fwup_vcbor_item *it)
+{
+    size_t at;
+    enum fwup_err e;
+
+    if (r->err != FWUP_OK)
+        return r->err;
+    e = decode_head(r, it, &at);
+    if (e != FWUP_OK)
+        return fwup_vcbor_fail(r, e, at);
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_vcbor_next(struct fwup_vcbor *r, struct fwup_vcbor_item *it)
+{
+    enum fwup_err e = fwup_vcbor_peek(r, it);
+
+    if (e == FWUP_OK)
+        r->pos = it->end;
+    return e;
+}
+
+enum fwup_err
+fwup_vcbor_skip(struct fwup_vcbor *r, struct fwup_bytes *span)
+{
+    /* pending[d] = items still to read at depth d. No recursion: the depth is
+     * bounded by the array, checked before every descent. */
+    uint32_t pending[FWUP_V_MAX_CBOR_DEPTH];
+    size_t depth = 0;
+    size_t start = r->pos;
+    struct fwup_vcbor_item it;
+    enum fwup_err e;
+
+    pending[0] = 1;
+    while (depth > 0 || pending[0] > 0) {
+        uint64_t children = 0;
+
+        if (pending[depth] == 0) {
+            depth--;
+            continue;
+        }
+        e = fwup_vcbor_next(r, &it);
+        if (e != FWUP_OK)
+            return e;
+        pending[depth]--;
+        if (it.major == FWUP_CBOR_ARRAY)
+            children = it.val;
+        else if (it.major == FWUP_CBOR_MAP)
+            children = it.val * 2; /* val <= remaining/2 (decode_head): no overflow */
+        else if (it.major == FWUP_CBOR_TAG)
+            children = 1;
+        if (children == 0)
+            continue;
+        if (depth + 1 >= FWUP_V_MAX_CBOR_DEPTH)
+            return fwup_vcbor_fail(r, FWUP_E_LIMIT_DEPTH, it.off);
+        /* children <= bytes left <= SIZE_MAX; a count above 2^32 cannot fit any
+         * input a verifier accepts, and decode_head already bounded it. */
+        if (children > UINT32_MAX)
+            return fwup_vcbor_fail(r, FWUP_E_CBOR_TRUNCATED, it.off);
+        pending[++depth] = (uint32_t)children;
+    }
+    if (span != NULL) {
+        span->ptr = r->buf + start;
+        span->len = r->pos - start;
+    }
+    return FWUP_OK;
+}
+
+/* Read a head of one expected major type. */
+static enum fwup_err
+get_major(struct fwup_vcbor *r, uint8_t major, struct fwup_vcbor_item *it)
+{
+    enum fwup_err e = fwup_vcbor_peek(r, it);
+
+    if (e != FWUP_OK)
+        return e;
+    if (it->major != major)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TYPE, it->off);
+    r->pos = it->end;
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_vcbor_get_uint(struct fwup_vcbor *r, uint64_t *v)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = get_major(r, FWUP_CBOR_UINT, &it);
+
+    if (e == FWUP_OK)
+        *v = it.val;
+    return e;
+}
+
+enum fwup_err
+fwup_vcbor_get_int(struct fwup_vcbor *r, int64_t *v)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = fwup_vcbor_peek(r, &it);
+
+    if (e != FWUP_OK)
+        return e;
+    if (it.major != FWUP_CBOR_UINT && it.major != FWUP_CBOR_NINT)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TYPE, it.off);
+    if (it.val > (uint64_t)INT64_MAX)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_RANGE, it.off);
+    /* nint n encodes -1 - n; n <= INT64_MAX gives a result >= INT64_MIN. */
+    *v = (it.major == FWUP_CBOR_UINT) ? (int64_t)it.val : -1 - (int64_t)it.val;
+    r->pos = it.end;
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_vcbor_get_bstr(struct fwup_vcbor *r, struct fwup_bytes *v)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = get_major(r, FWUP_CBOR_BSTR, &it);
+
+    if (e == FWUP_OK) {
+        v->ptr = r->buf + it.data_off;
+        v->len = (size_t)it.val;
+    }
+    return e;
+}
+
+enum fwup_err
+fwup_vcbor_get_tstr(struct fwup_vcbor *r, struct fwup_bytes *v)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = fwup_vcbor_peek(r, &it);
+
+    if (e != FWUP_OK)
+        return e;
+    if (it.major != FWUP_CBOR_TSTR)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TYPE, it.off);
+    if (!fwup_vcbor_utf8_valid(r->buf + it.data_off, (size_t)it.val))
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_UTF8, it.off);
+    v->ptr = r->buf + it.data_off;
+    v->len = (size_t)it.val;
+    r->pos = it.end;
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_vcbor_get_array(struct fwup_vcbor *r, uint64_t *n)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = get_major(r, FWUP_CBOR_ARRAY, &it);
+
+    if (e == FWUP_OK)
+        *n = it.val;
+    return e;
+}
+
+enum fwup_err
+fwup_vcbor_get_map(struct fwup_vcbor *r, uint64_t *n)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = get_major(r, FWUP_CBOR_MAP, &it);
+
+    if (e == FWUP_OK)
+        *n = it.val;
+    return e;
+}
+
+enum fwup_err
+fwup_vcbor_get_tag(struct fwup_vcbor *r, uint64_t *tag)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = get_major(r, FWUP_CBOR_TAG, &it);
+
+    if (e == FWUP_OK)
+        *tag = it.val;
+    return e;
+}
+
+enum fwup_err
+fwup_vcbor_get_bool(struct fwup_vcbor *r, bool *v)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = fwup_vcbor_peek(r, &it);
+
+    if (e != FWUP_OK)
+        return e;
+    if (it.major != FWUP_CBOR_SIMPLE || it.ai >= 24 ||
+        (it.val != FWUP_CBOR_TRUE && it.val != FWUP_CBOR_FALSE))
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TYPE, it.off);
+    *v = (it.val == FWUP_CBOR_TRUE);
+    r->pos = it.end;
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_vcbor_get_null(struct fwup_vcbor *r)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = fwup_vcbor_peek(r, &it);
+
+    if (e != FWUP_OK)
+        return e;
+    if (it.major != FWUP_CBOR_SIMPLE || it.ai >= 24 || it.val != FWUP_CBOR_NULL)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TYPE, it.off);
+    r->pos = it.end;
+    return FWUP_OK;
+}
+
+bool
+fwup_vcbor_utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t need;
+        uint32_t cp, min;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            need = 1;
+            cp = c & 0x1fu;
+            min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            need = 2;
+            cp = c & 0x0fu;
+            min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            need = 3;
+            cp = c & 0x07u;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if (need > n - i - 1)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            uint8_t cc = s[i + k];
+            if ((cc & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (cc & 0x3fu);
+        }
+        /* Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8. */
+        if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
