@@ -1,0 +1,177 @@
+/*
+ * The manifest processor of the embedded verifier: runs the command sequences
+ * of an AUTHENTICATED manifest (draft-ietf-suit-manifest-37 §6) against a
+ * device, through platform hooks.
+ *
+ * Freestanding, no heap, no recursion: try-each and run-sequence nest on an
+ * explicit stack of FWUP_V_MAX_DEPTH frames inside struct fwup_v_processor.
+ *
+ * Division of labour: the processor owns SUIT semantics (parameters per
+ * component, conditions, directives, soft-failure, the shared sequence run
+ * before every sequence, severed sequences, integrated payloads, the required
+ * checks of §6.2: version, rollback hook, component count, vendor and class
+ * checks present). The platform owns storage and the device: where a
+ * component lives, how bytes are fetched, written, copied, swapped, read back,
+ * invoked, and what the device's identity and installed sequence number are.
+ */
+#ifndef FWUP_PROCESSOR_H
+#define FWUP_PROCESSOR_H
+
+#include "fwup/types.h"
+#include "fwup/verifier_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A slice of the envelope buffer: [off, off + len). Offsets, not pointers, so
+ * the state stays valid however the caller moves the buffer. */
+struct fwup_v_span {
+    uint32_t off;
+    uint32_t len;
+};
+
+/* Size of the buffer image-match and check-content read components through. */
+#ifndef FWUP_V_CHUNK
+#define FWUP_V_CHUNK 128
+#endif
+
+/* Parameters of one component (§8.4.8). `set` has bit (1 << key) for each
+ * parameter key set (all keys used are < 32). Values are spans into the
+ * envelope or integers; nothing is copied. */
+struct fwup_v_params {
+    uint32_t set;
+    struct fwup_v_span vendor, klass, device, digest, content, uri, invoke_args, enc_info,
+        fetch_args;
+    uint64_t image_size, slot, source;
+};
+
+/* One level of the explicit sequence stack (no recursion, §5 of STYLE.md). */
+struct fwup_v_frame {
+    uint32_t start, end; /* the sequence being run: encoded pairs in [start, end) */
+    uint32_t pos;        /* next command */
+    uint32_t left;       /* command/argument pairs left */
+    uint32_t arg;        /* try-each / run-sequence: offset of the command's argument */
+    uint32_t resume;     /* offset in the parent just after that argument */
+    uint32_t branch;     /* try-each: offset of the next branch in the argument array */
+    uint32_t branches;   /* try-each: branches left after the current one */
+    uint32_t iter;       /* components still to run this construct for (bit mask) */
+    uint32_t sel_saved;  /* selection to restore when the construct is done */
+    uint8_t kind;        /* top level, try-each branch, run-sequence */
+    uint8_t soft;        /* soft-failure in force for this sequence */
+};
+
+/*
+ * The processor's working state: caller-allocated (static or stack), no
+ * heap. Fields are private. Size with the defaults (8 components, depth 6,
+ * 128-byte chunk): about 1.3 KiB on a 32-bit target.
+ */
+struct fwup_v_processor {
+    struct fwup_v_params params[FWUP_V_MAX_COMPONENTS];
+    struct fwup_v_frame stack[FWUP_V_MAX_DEPTH];
+    uint32_t depth;
+    uint32_t sel;      /* selected components (bit mask) */
+    int32_t section;   /* manifest key of the sequence running (for records) */
+    bool require_ident; /* shared sequence must check vendor and class (default true) */
+    uint8_t chunk[FWUP_V_CHUNK];
+};
+
+/* Procedures (§4.2, §10 of SUIT-DIGEST): which sequences run, in order. */
+enum fwup_v_procedure {
+    /* dependency-resolution(15), payload-fetch(16), install(20), validate(7) */
+    FWUP_V_PROC_UPDATE = 1,
+    /* validate(7), load(8), invoke(9) */
+    FWUP_V_PROC_INVOKE = 2,
+};
+
+/* Identity kinds matched by conditions 1, 2, 24 (values = SUIT parameter keys). */
+enum fwup_v_ident {
+    FWUP_V_IDENT_VENDOR = 1,
+    FWUP_V_IDENT_CLASS = 2,
+    FWUP_V_IDENT_DEVICE = 24,
+};
+
+/*
+ * The component a hook acts on: its index in the manifest, its identifier
+ * (the encoded SUIT_Component_Identifier, a CBOR array of bstr, as a view into
+ * the envelope), and the component-slot parameter if one is set (-1 if not).
+ */
+struct fwup_v_component {
+    uint32_t index;
+    int64_t slot;
+    struct fwup_bytes id;
+};
+
+/*
+ * Platform hooks. All return FWUP_OK or an error; an error from a directive's
+ * hook aborts the procedure (§6.4: directive failures are never soft).
+ * Conditions report through `bool *ok` so that a failed condition (a normal
+ * outcome, soft inside try-each) is distinct from a platform error.
+ *
+ * Payload bytes never pass through the processor in one piece: fetch streams
+ * them into storage inside the platform; image-match reads them back through
+ * `read` in chunks of the caller's buffer (struct fwup_v_processor.chunk).
+ */
+struct fwup_v_platform {
+    void *ctx;
+
+    /* Is this component identifier one the device has? (checked for every
+     * component before any sequence runs: §6.2 "no more components than the
+     * device has"; unknown ones reject the manifest). */
+    enum fwup_err (*component_ok)(void *ctx, const struct fwup_v_component *c, bool *ok);
+
+    /* Does the device match this vendor / class / device id (16 bytes, or a
+     * tagged PEN for vendor)? A device may match several. */
+    enum fwup_err (*match_ident)(void *ctx, enum fwup_v_ident which, struct fwup_bytes value,
+                                 bool *ok);
+
+    /* Rollback check (§6.2): FWUP_OK if `sequence` may be applied, FWUP_E_ROLLBACK
+     * if not. Called once, before any sequence, for the update procedure. */
+    enum fwup_err (*check_sequence)(void *ctx, uint64_t sequence);
+
+    /* Component-slot condition (5): is `slot` the slot this procedure acts on for
+     * c (the inactive slot for an update, the active one to boot)? */
+    enum fwup_err (*match_slot)(void *ctx, const struct fwup_v_component *c, uint64_t slot,
+                                bool *ok);
+
+    /* fetch (21) from an external URI into c, streaming; size is the
+     * image-size parameter or 0 if unset. Integrated payloads ("#name") never
+     * reach this hook: the processor writes them from the envelope itself. */
+    enum fwup_err (*fetch)(void *ctx, const struct fwup_v_component *c, struct fwup_bytes uri,
+                           uint64_t size);
+
+    /* Write path used for integrated payloads and the write directive (18):
+     * begin (erase / prepare for `size` bytes), chunks in order, end (commit). */
+    enum fwup_err (*write_begin)(void *ctx, const struct fwup_v_component *c, uint64_t size);
+    enum fwup_err (*write_chunk)(void *ctx, const struct fwup_v_component *c,
+                                 const uint8_t *data, size_t len);
+    enum fwup_err (*write_end)(void *ctx, const struct fwup_v_component *c);
+
+    /* Read back for image-match / check-content. *size: the component's
+     * current content length (0 if empty). read fills buf[0..len) at offset. */
+    enum fwup_err (*size)(void *ctx, const struct fwup_v_component *c, uint64_t *size);
+    enum fwup_err (*read)(void *ctx, const struct fwup_v_component *c, uint64_t offset,
+                          uint8_t *buf, size_t len);
+
+    /* copy (22) src -> dst; swap (31) a <-> b (must be resumable / revertible,
+     * §6.3.1: the platform's job). */
+    enum fwup_err (*copy)(void *ctx, const struct fwup_v_component *dst,
+                          const struct fwup_v_component *src);
+    enum fwup_err (*swap)(void *ctx, const struct fwup_v_component *a,
+                          const struct fwup_v_component *b);
+
+    /* invoke (23): hand over to c with invoke-args (may not return on a device). */
+    enum fwup_err (*invoke)(void *ctx, const struct fwup_v_component *c, struct fwup_bytes args);
+
+    /* Optional (may be NULL): one record per command executed, for SUIT
+     * reports (draft-ietf-suit-report §4): section = sequence key (7, 9, 16,
+     * 20, ...), offset = byte offset of the command inside that sequence,
+     * command = SUIT command number, result = FWUP_OK or the failure. */
+    void (*record)(void *ctx, int32_t section, uint32_t offset, uint32_t component,
+                   int32_t command, enum fwup_err result);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FWUP_PROCESSOR_H */
