@@ -18,18 +18,12 @@
 #define FWUP_PROCESSOR_H
 
 #include "fwup/types.h"
+#include "fwup/verifier.h"
 #include "fwup/verifier_config.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* A slice of the envelope buffer: [off, off + len). Offsets, not pointers, so
- * the state stays valid however the caller moves the buffer. */
-struct fwup_v_span {
-    uint32_t off;
-    uint32_t len;
-};
 
 /* Size of the buffer image-match and check-content read components through. */
 #ifndef FWUP_V_CHUNK
@@ -38,12 +32,26 @@ struct fwup_v_span {
 
 /* Parameters of one component (§8.4.8). `set` has bit (1 << key) for each
  * parameter key set (all keys used are < 32). Values are spans into the
- * envelope or integers; nothing is copied. */
+ * envelope (`span`, indexed by enum fwup_v_pspan) or integers (`num`, by
+ * enum fwup_v_pnum); nothing is copied. */
+enum fwup_v_pspan {
+    FWUP_V_P_VENDOR,
+    FWUP_V_P_CLASS,
+    FWUP_V_P_DEVICE,
+    FWUP_V_P_DIGEST,
+    FWUP_V_P_CONTENT,
+    FWUP_V_P_URI,
+    FWUP_V_P_INVOKE_ARGS,
+    FWUP_V_P_ENC_INFO,
+    FWUP_V_P_FETCH_ARGS,
+    FWUP_V_P_NSPAN
+};
+enum fwup_v_pnum { FWUP_V_P_SLOT, FWUP_V_P_SIZE, FWUP_V_P_SOURCE, FWUP_V_P_NNUM };
+
 struct fwup_v_params {
     uint32_t set;
-    struct fwup_v_span vendor, klass, device, digest, content, uri, invoke_args, enc_info,
-        fetch_args;
-    uint64_t image_size, slot, source;
+    struct fwup_v_span span[FWUP_V_P_NSPAN];
+    uint64_t num[FWUP_V_P_NNUM];
 };
 
 /* One level of the explicit sequence stack (no recursion, §5 of STYLE.md). */
@@ -170,6 +178,44 @@ struct fwup_v_platform {
     void (*record)(void *ctx, int32_t section, uint32_t offset, uint32_t component,
                    int32_t command, enum fwup_err result);
 };
+
+/*
+ * Run procedure `proc` of an AUTHENTICATED and DECODED manifest on the
+ * platform (draft-ietf-suit-manifest-37 §6).
+ *
+ * Before any hook with a side effect is called: every component must be one
+ * the device has (component_ok), every sequence the procedure may run
+ * (shared included, try-each and run-sequence bodies too) must hold only
+ * supported commands and parameters of the right types, the shared sequence
+ * only conditions and parameter directives, with a vendor and a class check
+ * unless p->require_ident is false, and for UPDATE the platform's rollback
+ * check must pass. A severed sequence the procedure needs fails it.
+ *
+ * \param[in]     v     context after fwup_verifier_decode_manifest()
+ *                      (FWUP_E_NOT_AUTHENTICATED otherwise)
+ * \param[in]     proc  FWUP_V_PROC_UPDATE or FWUP_V_PROC_INVOKE
+ * \param[in]     plat  platform hooks (all but `record` required)
+ * \param[in,out] p     working state (caller-owned; cleared here except
+ *                      require_ident, which the caller sets before: set it
+ *                      true unless the device deliberately accepts manifests
+ *                      without vendor/class checks)
+ * \param[out]    diag  first error (may be NULL): offset in the envelope,
+ *                      scope FWUP_V_AT_MANIFEST with the sequence's manifest
+ *                      key (or FWUP_V_AT_COMMON, key 4, for the shared one)
+ * \return FWUP_OK; FWUP_E_CONDITION_FAILED (a condition failed outside any
+ *         soft-failure scope); FWUP_E_SUIT_UNSUPPORTED_CMD / _PARAM,
+ *         FWUP_E_SUIT_SEQUENCE, FWUP_E_SUIT_SHARED_RULE, FWUP_E_SUIT_MISSING
+ *         (no vendor/class check), FWUP_E_SUIT_COMPONENT, FWUP_E_SUIT_SEVERED,
+ *         FWUP_E_SUIT_BAD_VALUE, FWUP_E_LIMIT_DEPTH, FWUP_E_FETCH,
+ *         FWUP_E_DIRECTIVE_FAILED, FWUP_E_ROLLBACK or any error a hook returns.
+ * Stack (Cortex-M4, -Os): see docs/processor.md; the try-each / run-sequence
+ * nesting lives in p->stack, not on the C stack.
+ */
+FWUP_API FWUP_NODISCARD enum fwup_err fwup_v_process(const struct fwup_verifier *v,
+                                                     enum fwup_v_procedure proc,
+                                                     const struct fwup_v_platform *plat,
+                                                     struct fwup_v_processor *p,
+                                                     struct fwup_v_diag *diag);
 
 #ifdef __cplusplus
 }

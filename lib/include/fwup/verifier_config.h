@@ -49,4 +49,11 @@
 #define FWUP_V_MAX_ROLES 8
 #endif
 
+/* Most key/value pairs in one SUIT or COSE header map the verifier decodes.
+ * SUIT maps hold a dozen keys; the bound keeps the duplicate-key check
+ * (a walk back over earlier keys) at most quadratic in a small number. */
+#ifndef FWUP_V_MAX_MAP_PAIRS
+#define FWUP_V_MAX_MAP_PAIRS 64
+#endif
+
 #endif /* FWUP_VERIFIER_CONFIG_H */

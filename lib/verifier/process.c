@@ -1,0 +1,1029 @@
+/*
+ * SUIT manifest processor (draft-ietf-suit-manifest-37 §6): runs the command
+ * sequences of an authenticated manifest through platform hooks.
+ *
+ * Two passes:
+ *   1. check(): walks every sequence the procedure may run (shared included,
+ *      nested try-each / run-sequence too) and rejects the manifest if any
+ *      command or parameter is unsupported or malformed, or a shared-sequence
+ *      rule is broken, BEFORE any hook with a side effect is called (§6.1:
+ *      "an unsupported command excludes the manifest"; a device must not be
+ *      left half-updated by a manifest it could never finish).
+ *   2. run(): the abstract machine of §6.4 on an explicit frame stack: no
+ *      recursion, depth bounded by FWUP_V_MAX_DEPTH.
+ *
+ * Every offset handled here is absolute in the envelope buffer; every read
+ * goes through the bounds-checked CBOR reader over the span of the sequence
+ * being run.
+ */
+#include <string.h>
+
+#include "fwup/processor.h"
+#include "fwup/verifier.h"
+
+/* CBOR PEN vendor id tag (RFC 9090; manifest-37 §8.4.8.3). */
+#ifndef FWUP_SUIT_TAG_PEN
+#define FWUP_SUIT_TAG_PEN 112
+#endif
+
+enum frame_kind {
+    FRAME_TOP = 0,
+    FRAME_TRY = 1,    /* one branch of try-each; soft-failure defaults to true */
+    FRAME_RUNSEQ = 2, /* run-sequence; soft-failure defaults to false */
+};
+
+#define PBIT(k) ((uint32_t)1u << (k))
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static void
+reader_at(struct fwup_vcbor *r, const struct fwup_verifier *in, uint32_t start, uint32_t end,
+          uint32_t pos)
+{
+    /* The reader only ever sees [start, end) of the envelope: a sequence can
+     * never read into its neighbour, whatever its contents claim. */
+    fwup_vcbor_init(r, in->env + start, end - start);
+    r->pos = pos - start;
+}
+
+static uint32_t
+abs_pos(const struct fwup_vcbor *r, uint32_t start)
+{
+    return start + (uint32_t)fwup_vcbor_offset(r);
+}
+
+static struct fwup_v_span
+span_of(const struct fwup_verifier *in, struct fwup_bytes b)
+{
+    struct fwup_v_span s;
+
+    s.off = (uint32_t)(b.ptr - in->env);
+    s.len = (uint32_t)b.len;
+    return s;
+}
+
+static struct fwup_bytes
+bytes_of(const struct fwup_verifier *in, struct fwup_v_span s)
+{
+    struct fwup_bytes b;
+
+    b.ptr = in->env + s.off;
+    b.len = s.len;
+    return b;
+}
+
+static bool
+is_condition(int64_t cmd)
+{
+    switch (cmd) {
+    case FWUP_SUIT_CMD_VENDOR_IDENTIFIER:
+    case FWUP_SUIT_CMD_CLASS_IDENTIFIER:
+    case FWUP_SUIT_CMD_IMAGE_MATCH:
+    case FWUP_SUIT_CMD_COMPONENT_SLOT:
+    case FWUP_SUIT_CMD_CHECK_CONTENT:
+    case FWUP_SUIT_CMD_ABORT:
+    case FWUP_SUIT_CMD_DEVICE_IDENTIFIER:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Commands whose argument is a reporting policy (uint). */
+static bool
+takes_rep_policy(int64_t cmd)
+{
+    switch (cmd) {
+    case FWUP_SUIT_CMD_WRITE:
+    case FWUP_SUIT_CMD_FETCH:
+    case FWUP_SUIT_CMD_COPY:
+    case FWUP_SUIT_CMD_INVOKE:
+    case FWUP_SUIT_CMD_SWAP:
+        return true;
+    default:
+        return is_condition(cmd);
+    }
+}
+
+static enum fwup_err
+fail_at(struct fwup_v_diag *diag, enum fwup_err e, uint32_t off, int32_t key)
+{
+    if (diag != NULL && diag->code == FWUP_OK) {
+        diag->code = (uint8_t)e;
+        /* The shared sequence and the component list live in common (key 3's
+         * common map); every other sequence is a manifest member. */
+        diag->scope = (key == FWUP_SUIT_COMMON_SHARED_SEQUENCE && e != FWUP_E_LIMIT_COMPONENTS)
+                          ? FWUP_V_AT_COMMON
+                          : FWUP_V_AT_MANIFEST;
+        if (key == FWUP_SUIT_COMMON_COMPONENTS)
+            diag->scope = FWUP_V_AT_COMMON;
+        diag->offset = off;
+        diag->suit_key = key;
+    }
+    return e;
+}
+
+/* Read a sequence's array head: the number of command/argument pairs. */
+static enum fwup_err
+open_sequence(const struct fwup_verifier *in, struct fwup_v_span s, uint32_t *first,
+              uint32_t *pairs)
+{
+    struct fwup_vcbor r;
+    uint64_t n;
+
+    reader_at(&r, in, s.off, s.off + s.len, s.off);
+    if (fwup_vcbor_get_array(&r, &n) != FWUP_OK)
+        return FWUP_E_SUIT_SEQUENCE;
+    /* A sequence is [cmd, arg, cmd, arg, ...]: an odd count is malformed. */
+    if ((n & 1u) != 0)
+        return FWUP_E_SUIT_SEQUENCE;
+    *first = abs_pos(&r, s.off);
+    *pairs = (uint32_t)(n / 2); /* n <= span length (reader bound) */
+    return FWUP_OK;
+}
+
+/* ---- shared decoders ------------------------------------------------------ */
+
+/*
+ * set-component-index argument (§8.4.10.1): an index, true (all components),
+ * or a non-empty array of indices; every index below n. Returns the
+ * selection as a bit mask (n <= 32 by FWUP_V_MAX_COMPONENTS).
+ */
+static enum fwup_err
+read_index(struct fwup_vcbor *r, uint32_t n, uint32_t *sel)
+{
+    struct fwup_vcbor_item it;
+    uint64_t cnt = 1, idx;
+    bool all;
+
+    *sel = 0;
+    if (fwup_vcbor_peek(r, &it) != FWUP_OK)
+        return FWUP_E_SUIT_SEQUENCE;
+    if (it.major == FWUP_CBOR_SIMPLE) {
+        if (fwup_vcbor_get_bool(r, &all) != FWUP_OK || !all)
+            return FWUP_E_SUIT_COMPONENT;
+        *sel = (n >= 32) ? 0xffffffffu : (PBIT(n) - 1u);
+        return FWUP_OK;
+    }
+    if (it.major == FWUP_CBOR_ARRAY && (fwup_vcbor_get_array(r, &cnt) != FWUP_OK || cnt == 0))
+        return FWUP_E_SUIT_COMPONENT;
+    for (uint64_t i = 0; i < cnt; i++) {
+        if (fwup_vcbor_get_uint(r, &idx) != FWUP_OK || idx >= n)
+            return FWUP_E_SUIT_COMPONENT;
+        *sel |= PBIT(idx);
+    }
+    return FWUP_OK;
+}
+
+/*
+ * How each parameter key is stored and typed (§8.4.8, [ENC] §4), indexed by
+ * key: 0 = not supported here; else kind << 4 | index, where kind is
+ * P_SPAN_BSTR / P_SPAN_UUID / P_SPAN_TSTR / P_SPAN_DIGEST (index into
+ * params.span), P_NUM (index into params.num) or P_BOOL (soft-failure,
+ * strict-order: not stored per component).
+ */
+#define P_SPAN_BSTR 1u
+#define P_SPAN_UUID 2u
+#define P_SPAN_TSTR 3u
+#define P_SPAN_DIGEST 4u
+#define P_NUM 5u
+#define P_BOOL 6u
+#define PM(kind, idx) ((uint8_t)(((kind) << 4) | (idx)))
+static const uint8_t param_map[26] = {
+    [FWUP_SUIT_PARAM_VENDOR_ID] = PM(P_SPAN_UUID, FWUP_V_P_VENDOR),
+    [FWUP_SUIT_PARAM_CLASS_ID] = PM(P_SPAN_UUID, FWUP_V_P_CLASS),
+    [FWUP_SUIT_PARAM_IMAGE_DIGEST] = PM(P_SPAN_DIGEST, FWUP_V_P_DIGEST),
+    [FWUP_SUIT_PARAM_COMPONENT_SLOT] = PM(P_NUM, FWUP_V_P_SLOT),
+    [FWUP_SUIT_PARAM_STRICT_ORDER] = PM(P_BOOL, 0),
+    [FWUP_SUIT_PARAM_SOFT_FAILURE] = PM(P_BOOL, 1),
+    [FWUP_SUIT_PARAM_IMAGE_SIZE] = PM(P_NUM, FWUP_V_P_SIZE),
+    [FWUP_SUIT_PARAM_CONTENT] = PM(P_SPAN_BSTR, FWUP_V_P_CONTENT),
+    [FWUP_SUIT_PARAM_ENCRYPTION_INFO] = PM(P_SPAN_BSTR, FWUP_V_P_ENC_INFO),
+    [FWUP_SUIT_PARAM_URI] = PM(P_SPAN_TSTR, FWUP_V_P_URI),
+    [FWUP_SUIT_PARAM_SOURCE_COMPONENT] = PM(P_NUM, FWUP_V_P_SOURCE),
+    [FWUP_SUIT_PARAM_INVOKE_ARGS] = PM(P_SPAN_BSTR, FWUP_V_P_INVOKE_ARGS),
+    [FWUP_SUIT_PARAM_DEVICE_ID] = PM(P_SPAN_UUID, FWUP_V_P_DEVICE),
+    [FWUP_SUIT_PARAM_FETCH_ARGUMENTS] = PM(P_SPAN_BSTR, FWUP_V_P_FETCH_ARGS),
+};
+
+/* A SUIT_Digest = [alg: int, bytes: bstr, * ext] filling b exactly. */
+static bool
+digest_ok(struct fwup_bytes b)
+{
+    struct fwup_vcbor d;
+    struct fwup_bytes db;
+    uint64_t m;
+    int64_t alg;
+
+    fwup_vcbor_init(&d, b.ptr, b.len);
+    if (fwup_vcbor_get_array(&d, &m) != FWUP_OK || m < 2 || fwup_vcbor_get_int(&d, &alg) != FWUP_OK ||
+        fwup_vcbor_get_bstr(&d, &db) != FWUP_OK || db.len > FWUP_V_MAX_DIGEST)
+        return false;
+    for (uint64_t j = 2; j < m; j++)
+        if (fwup_vcbor_skip(&d, NULL) != FWUP_OK)
+            return false;
+    return fwup_vcbor_at_end(&d);
+}
+
+/*
+ * Decode an override-parameters (override = true) or set-parameters map into
+ * pp, validating every value's type and shape. The dry run stores into the
+ * same table before the real run clears it, so a malformed value is refused
+ * before any side effect by the very code that stores it later.
+ *
+ * set-parameters ([TD] §5.6.4) never replaces a value already set: that is
+ * how a dependent pins what its dependency may not change.
+ * soft-failure / strict-order are not per component: reported through
+ * *soft_set / *soft_value; strict-order is accepted and ignored because this
+ * processor always runs in order, which strict-order true asks and false
+ * permits (§6.7).
+ */
+static enum fwup_err
+apply_params(const struct fwup_verifier *in, struct fwup_vcbor *r, struct fwup_v_params *pp,
+             bool override, bool *soft_set, bool *soft_value)
+{
+    uint64_t n;
+    uint32_t seen = 0;
+
+    if (fwup_vcbor_get_map(r, &n) != FWUP_OK)
+        return FWUP_E_SUIT_SEQUENCE;
+    for (uint64_t k = 0; k < n; k++) {
+        int64_t key;
+        struct fwup_bytes b = {NULL, 0};
+        struct fwup_vcbor_item it;
+        uint64_t u = 0;
+        unsigned kind, idx;
+        bool v;
+
+        if (fwup_vcbor_get_int(r, &key) != FWUP_OK)
+            return FWUP_E_SUIT_SEQUENCE;
+        if (key < 0 || key >= (int64_t)sizeof param_map || param_map[key] == 0)
+            return FWUP_E_SUIT_UNSUPPORTED_PARAM;
+        /* A repeated key would let two readers of the manifest disagree on
+         * which value counts. */
+        if ((seen & PBIT(key)) != 0)
+            return FWUP_E_CBOR_DUPLICATE_KEY;
+        seen |= PBIT(key);
+        kind = param_map[key] >> 4;
+        idx = param_map[key] & 15u;
+        if (fwup_vcbor_peek(r, &it) != FWUP_OK)
+            return FWUP_E_SUIT_SEQUENCE;
+        if (kind == P_BOOL) {
+            if (fwup_vcbor_get_bool(r, &v) != FWUP_OK)
+                return FWUP_E_SUIT_BAD_VALUE;
+            if (idx == 1) {
+                *soft_set = true;
+                *soft_value = v;
+            }
+            continue;
+        }
+        if (kind == P_NUM) {
+            if (fwup_vcbor_get_uint(r, &u) != FWUP_OK)
+                return FWUP_E_SUIT_BAD_VALUE;
+        } else if (kind == P_SPAN_TSTR) {
+            if (fwup_vcbor_get_tstr(r, &b) != FWUP_OK)
+                return FWUP_E_SUIT_BAD_VALUE;
+        } else if (idx == FWUP_V_P_VENDOR && it.major == FWUP_CBOR_TAG) {
+            /* A CBOR PEN vendor id #6.112(bstr) (§8.4.8.3): kept encoded. */
+            struct fwup_vcbor t = *r;
+            uint64_t tag;
+            if (fwup_vcbor_get_tag(&t, &tag) != FWUP_OK || tag != FWUP_SUIT_TAG_PEN ||
+                fwup_vcbor_get_bstr(&t, &b) != FWUP_OK || fwup_vcbor_skip(r, &b) != FWUP_OK)
+                return FWUP_E_SUIT_BAD_VALUE;
+        } else {
+            if (fwup_vcbor_get_bstr(r, &b) != FWUP_OK)
+                return FWUP_E_SUIT_BAD_VALUE;
+            /* UUIDs are 16 bytes (RFC 9562): a shorter value could compare
+             * equal to a prefix of the device's id in a careless platform. */
+            if ((kind == P_SPAN_UUID && b.len != 16) || (kind == P_SPAN_DIGEST && !digest_ok(b)))
+                return FWUP_E_SUIT_BAD_VALUE;
+        }
+        if (!override && (pp->set & PBIT(key)) != 0)
+            continue;
+        if (kind == P_NUM)
+            pp->num[idx] = u;
+        else
+            pp->span[idx] = span_of(in, b);
+        pp->set |= PBIT(key);
+    }
+    return FWUP_OK;
+}
+
+/* What a dry run saw in the shared sequence. */
+#define SEEN_VENDOR 1u
+#define SEEN_CLASS 2u
+
+/* ---- pass 2: the abstract machine ---------------------------------------- */
+
+struct run {
+    const struct fwup_verifier *in;
+    struct fwup_v_processor *p;
+    const struct fwup_v_platform *plat;
+    const struct fwup_v_crypto *crypto;
+    struct fwup_v_diag *diag;
+    /* Dry run (pass 1): decode and validate everything the real run would
+     * meet, call no hook, evaluate no condition (all pass), and walk every
+     * branch of every try-each. Same code as the real run, so the check can
+     * never accept what the run would then refuse half way. */
+    bool dry;
+    bool shared;   /* running the shared sequence: no side-effect commands */
+    uint32_t seen; /* dry run of the shared sequence: SEEN_VENDOR / SEEN_CLASS */
+};
+
+/* Outcome of one command for one component. */
+enum step {
+    STEP_OK = 0,
+    STEP_COND_FAIL = 1, /* a condition said no: soft or fatal depending on the frame */
+    STEP_ERROR = 2,     /* a directive or the platform failed: always fatal */
+};
+
+static struct fwup_v_component
+component(const struct run *x, uint32_t i)
+{
+    struct fwup_v_component c;
+    const struct fwup_v_params *pp = &x->p->params[i];
+
+    c.index = i;
+    c.slot = (pp->set & PBIT(FWUP_SUIT_PARAM_COMPONENT_SLOT)) ? (int64_t)pp->num[FWUP_V_P_SLOT] : -1;
+    c.id = bytes_of(x->in, x->in->m.components[i]);
+    return c;
+}
+
+static enum step
+error_step(struct run *x, enum fwup_err e, uint32_t off)
+{
+    (void)fail_at(x->diag, e, off, x->p->section);
+    return STEP_ERROR;
+}
+
+/* image-match (§8.4.9.3): hash the component's content through the read hook. */
+static enum step
+image_match(struct run *x, uint32_t i, uint32_t off)
+{
+    const struct fwup_v_params *pp = &x->p->params[i];
+    struct fwup_v_component c = component(x, i);
+    struct fwup_vcbor d;
+    struct fwup_bytes want;
+    uint8_t got[FWUP_V_MAX_DIGEST];
+    size_t got_len = 0;
+    uint64_t size, done = 0, m;
+    int64_t alg;
+    enum fwup_err e;
+
+    /* No digest set: the condition fails (§8.4.9), it does not pass vacuously. */
+    if ((pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_DIGEST)) == 0)
+        return STEP_COND_FAIL;
+    fwup_vcbor_init(&d, x->in->env + pp->span[FWUP_V_P_DIGEST].off, pp->span[FWUP_V_P_DIGEST].len);
+    if (fwup_vcbor_get_array(&d, &m) != FWUP_OK || fwup_vcbor_get_int(&d, &alg) != FWUP_OK ||
+        fwup_vcbor_get_bstr(&d, &want) != FWUP_OK || alg < INT32_MIN || alg > INT32_MAX)
+        return error_step(x, FWUP_E_SUIT_BAD_VALUE, off);
+    e = x->plat->size(x->plat->ctx, &c, &size);
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    if (pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_SIZE)) {
+        /* The signed size bounds what is hashed: trailing bytes in a slot
+         * (erased flash) are not part of the image. */
+        if (size < pp->num[FWUP_V_P_SIZE])
+            return STEP_COND_FAIL;
+        size = pp->num[FWUP_V_P_SIZE];
+    }
+    e = x->crypto->hash_init(x->crypto->ctx, (int32_t)alg);
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    while (done < size) {
+        size_t n = (size - done > FWUP_V_CHUNK) ? FWUP_V_CHUNK : (size_t)(size - done);
+        e = x->plat->read(x->plat->ctx, &c, done, x->p->chunk, n);
+        if (e == FWUP_OK)
+            e = x->crypto->hash_update(x->crypto->ctx, x->p->chunk, n);
+        if (e != FWUP_OK)
+            return error_step(x, e, off);
+        done += n;
+    }
+    e = x->crypto->hash_final(x->crypto->ctx, got, sizeof got, &got_len);
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    /* Image digests are public values (they are in the manifest): memcmp's
+     * early exit leaks nothing secret. */
+    if (got_len != want.len || memcmp(got, want.ptr, got_len) != 0)
+        return STEP_COND_FAIL;
+    return STEP_OK;
+}
+
+/* check-content (§8.4.9.6): byte-for-byte, constant time over the content. */
+static enum step
+check_content(struct run *x, uint32_t i, uint32_t off)
+{
+    const struct fwup_v_params *pp = &x->p->params[i];
+    struct fwup_v_component c = component(x, i);
+    const uint8_t *want = x->in->env + pp->span[FWUP_V_P_CONTENT].off;
+    uint64_t size, done = 0;
+    uint8_t diff = 0;
+    enum fwup_err e;
+
+    if ((pp->set & PBIT(FWUP_SUIT_PARAM_CONTENT)) == 0)
+        return STEP_COND_FAIL;
+    e = x->plat->size(x->plat->ctx, &c, &size);
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    if (size != pp->span[FWUP_V_P_CONTENT].len)
+        return STEP_COND_FAIL; /* the length is public: it is in the manifest */
+    /* The content may be a secret the device holds (a key slot, a config
+     * value): no early exit, one OR-accumulator, decision at the end. */
+    while (done < size) {
+        size_t n = (size - done > FWUP_V_CHUNK) ? FWUP_V_CHUNK : (size_t)(size - done);
+        e = x->plat->read(x->plat->ctx, &c, done, x->p->chunk, n);
+        if (e != FWUP_OK)
+            return error_step(x, e, off);
+        for (size_t k = 0; k < n; k++)
+            diff |= (uint8_t)(x->p->chunk[k] ^ want[done + k]);
+        done += n;
+    }
+    memset(x->p->chunk, 0, sizeof x->p->chunk);
+    return (diff == 0) ? STEP_OK : STEP_COND_FAIL;
+}
+
+/* Find an integrated payload: the envelope member whose tstr key equals uri
+ * (§7.5; all vectors use the whole fragment, '#' included, as the key). */
+static bool
+find_integrated(const struct fwup_verifier *in, struct fwup_bytes uri, struct fwup_bytes *out)
+{
+    struct fwup_bytes name;
+
+    for (size_t k = 0; fwup_verifier_integrated(in, k, &name, out) == FWUP_OK; k++)
+        if (name.len == uri.len && memcmp(name.ptr, uri.ptr, uri.len) == 0)
+            return true;
+    return false;
+}
+
+static enum fwup_err
+write_bytes(struct run *x, const struct fwup_v_component *c, struct fwup_bytes data)
+{
+    enum fwup_err e = x->plat->write_begin(x->plat->ctx, c, data.len);
+
+    if (e == FWUP_OK && data.len > 0)
+        e = x->plat->write_chunk(x->plat->ctx, c, data.ptr, data.len);
+    if (e == FWUP_OK)
+        e = x->plat->write_end(x->plat->ctx, c);
+    return e;
+}
+
+/* One condition or directive with a reporting policy, for component i. */
+static enum step
+exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
+{
+    const struct fwup_v_params *pp = &x->p->params[i];
+    struct fwup_v_component c = component(x, i);
+    enum fwup_err e = FWUP_OK;
+    bool ok = false;
+
+    switch (cmd) {
+    case FWUP_SUIT_CMD_VENDOR_IDENTIFIER:
+    case FWUP_SUIT_CMD_CLASS_IDENTIFIER:
+    case FWUP_SUIT_CMD_DEVICE_IDENTIFIER:
+        /* These three conditions share their number with the parameter they
+         * check (1, 2, 24) and with enum fwup_v_ident. A condition on an
+         * unset parameter fails (§8.4.9). */
+        if ((pp->set & PBIT(cmd)) == 0)
+            return STEP_COND_FAIL;
+        e = x->plat->match_ident(x->plat->ctx, (enum fwup_v_ident)cmd,
+                                 bytes_of(x->in, pp->span[param_map[cmd] & 15u]), &ok);
+        break;
+    case FWUP_SUIT_CMD_IMAGE_MATCH:
+        return image_match(x, i, off);
+    case FWUP_SUIT_CMD_CHECK_CONTENT:
+        return check_content(x, i, off);
+    case FWUP_SUIT_CMD_COMPONENT_SLOT:
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_COMPONENT_SLOT)) == 0)
+            return STEP_COND_FAIL;
+        e = x->plat->match_slot(x->plat->ctx, &c, pp->num[FWUP_V_P_SLOT], &ok);
+        break;
+    case FWUP_SUIT_CMD_ABORT:
+        return STEP_COND_FAIL;
+    case FWUP_SUIT_CMD_FETCH: {
+        struct fwup_bytes uri, payload;
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_URI)) == 0)
+            return error_step(x, FWUP_E_FETCH, off);
+        /* Decryption ([ENC]) is not wired to a platform hook yet: refuse
+         * rather than install ciphertext as if it were the image. */
+        if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
+            return error_step(x, FWUP_E_SUIT_UNSUPPORTED_PARAM, off);
+        uri = bytes_of(x->in, pp->span[FWUP_V_P_URI]);
+        if (uri.len > 0 && uri.ptr[0] == '#') {
+            /* Integrated payload: the bytes are in the envelope, outside the
+             * signed manifest; image-match is what authenticates them. */
+            if (!find_integrated(x->in, uri, &payload))
+                return error_step(x, FWUP_E_FETCH, off);
+            e = write_bytes(x, &c, payload);
+        } else {
+            e = x->plat->fetch(x->plat->ctx, &c, uri,
+                               (pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_SIZE)) ? pp->num[FWUP_V_P_SIZE] : 0);
+        }
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    }
+    case FWUP_SUIT_CMD_WRITE:
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_CONTENT)) == 0)
+            return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
+        if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
+            return error_step(x, FWUP_E_SUIT_UNSUPPORTED_PARAM, off);
+        e = write_bytes(x, &c, bytes_of(x->in, pp->span[FWUP_V_P_CONTENT]));
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    case FWUP_SUIT_CMD_COPY:
+    case FWUP_SUIT_CMD_SWAP: {
+        struct fwup_v_component src;
+        /* source-component is read from the DESTINATION's parameters (§8.4.10.5). */
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_SOURCE_COMPONENT)) == 0 ||
+            pp->num[FWUP_V_P_SOURCE] >= x->in->m.n_components || pp->num[FWUP_V_P_SOURCE] == i)
+            return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
+        if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
+            return error_step(x, FWUP_E_SUIT_UNSUPPORTED_PARAM, off);
+        src = component(x, (uint32_t)pp->num[FWUP_V_P_SOURCE]);
+        e = (cmd == FWUP_SUIT_CMD_COPY) ? x->plat->copy(x->plat->ctx, &c, &src)
+                                   : x->plat->swap(x->plat->ctx, &c, &src);
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    }
+    case FWUP_SUIT_CMD_INVOKE: {
+        struct fwup_bytes args = {NULL, 0};
+        if (pp->set & PBIT(FWUP_SUIT_PARAM_INVOKE_ARGS))
+            args = bytes_of(x->in, pp->span[FWUP_V_P_INVOKE_ARGS]);
+        e = x->plat->invoke(x->plat->ctx, &c, args);
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    }
+    default:
+        return error_step(x, FWUP_E_SUIT_UNSUPPORTED_CMD, off);
+    }
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    return ok ? STEP_OK : STEP_COND_FAIL;
+}
+
+static uint32_t
+lowest_bit(uint32_t m)
+{
+    return m & (~m + 1u);
+}
+
+static uint32_t
+bit_index(uint32_t b)
+{
+    uint32_t i = 0;
+    while (b > 1u) {
+        b >>= 1;
+        i++;
+    }
+    return i;
+}
+
+/* Open the sequence of frame f from a bstr span. */
+static enum fwup_err
+frame_open(struct run *x, struct fwup_v_frame *f, struct fwup_bytes b)
+{
+    uint32_t first, pairs;
+    enum fwup_err e = open_sequence(x->in, span_of(x->in, b), &first, &pairs);
+
+    if (e != FWUP_OK)
+        return e;
+    f->start = (uint32_t)(b.ptr - x->in->env);
+    f->end = f->start + (uint32_t)b.len;
+    f->pos = first;
+    f->left = pairs;
+    return FWUP_OK;
+}
+
+enum branch_result { BRANCH_OPENED, BRANCH_EMPTY, BRANCH_NONE, BRANCH_ERROR };
+
+/* Move try-each frame f (at depth d) to its next branch. */
+static enum branch_result
+next_branch(struct run *x, uint32_t d)
+{
+    struct fwup_v_frame *f = &x->p->stack[d];
+    const struct fwup_v_frame *parent = &x->p->stack[d - 1];
+    struct fwup_vcbor r;
+    struct fwup_vcbor_item it;
+    struct fwup_bytes b;
+
+    if (f->branches == 0)
+        return BRANCH_NONE;
+    f->branches--;
+    reader_at(&r, x->in, parent->start, parent->end, f->branch);
+    if (fwup_vcbor_peek(&r, &it) != FWUP_OK)
+        return BRANCH_ERROR;
+    if (it.major == FWUP_CBOR_SIMPLE) {
+        /* The trailing nil: an empty branch that always succeeds (§8.4.10.2). */
+        if (fwup_vcbor_get_null(&r) != FWUP_OK)
+            return BRANCH_ERROR;
+        f->branch = abs_pos(&r, parent->start);
+        return BRANCH_EMPTY;
+    }
+    if (fwup_vcbor_get_bstr(&r, &b) != FWUP_OK || frame_open(x, f, b) != FWUP_OK)
+        return BRANCH_ERROR;
+    f->branch = abs_pos(&r, parent->start);
+    /* Each branch starts with soft-failure true (§8.4.10.2). */
+    f->soft = 1;
+    return BRANCH_OPENED;
+}
+
+/* (Re)start the construct of frame d for the component selected now. */
+static enum fwup_err
+construct_start(struct run *x, uint32_t d)
+{
+    struct fwup_v_frame *f = &x->p->stack[d];
+    const struct fwup_v_frame *parent = &x->p->stack[d - 1];
+    struct fwup_vcbor r;
+    struct fwup_bytes b;
+    uint64_t n;
+
+    reader_at(&r, x->in, parent->start, parent->end, f->arg);
+    if (f->kind == FRAME_RUNSEQ) {
+        if (fwup_vcbor_get_bstr(&r, &b) != FWUP_OK)
+            return FWUP_E_SUIT_SEQUENCE;
+        f->soft = 0; /* run-sequence: soft-failure defaults to false (§8.4.10.8) */
+        return frame_open(x, f, b);
+    }
+    if (fwup_vcbor_get_array(&r, &n) != FWUP_OK)
+        return FWUP_E_SUIT_SEQUENCE;
+    f->branch = abs_pos(&r, parent->start);
+    f->branches = (uint32_t)n;
+    f->left = 0;
+    return FWUP_OK;
+}
+
+/*
+ * The construct of the top frame finished for the current component (its
+ * sequence completed, a soft failure ended it, or a try-each branch
+ * succeeded). Runs it again for the next selected component, or pops.
+ * Returns true when a new sequence was opened in the same frame.
+ */
+static enum fwup_err
+construct_done(struct run *x, bool *again)
+{
+    uint32_t d = x->p->depth;
+    struct fwup_v_frame *f = &x->p->stack[d];
+    enum fwup_err e;
+
+    *again = false;
+    /* §6.5: under index true or a list, a nested sequence runs once per
+     * component, each time with an integer index. A loop, not recursion: a
+     * try-each whose first branch is the empty one finishes at once. */
+    while (f->iter != 0) {
+        uint32_t b = lowest_bit(f->iter);
+        f->iter &= ~b;
+        x->p->sel = b;
+        e = construct_start(x, d);
+        if (e != FWUP_OK)
+            return e;
+        if (f->kind == FRAME_TRY) {
+            enum branch_result br = next_branch(x, d);
+            if (br == BRANCH_ERROR || br == BRANCH_NONE)
+                return FWUP_E_SUIT_SEQUENCE;
+            if (br == BRANCH_EMPTY)
+                continue;
+        }
+        *again = true;
+        return FWUP_OK;
+    }
+    x->p->sel = f->sel_saved;
+    x->p->stack[d - 1].pos = f->resume;
+    x->p->depth = d - 1;
+    return FWUP_OK;
+}
+
+/*
+ * A condition failed in the top frame. Unwind per §6.4: a frame with
+ * soft-failure ends (try-each: next branch); without it the failure
+ * propagates to the parent; at the top level the procedure fails.
+ * Returns FWUP_OK when execution can go on.
+ */
+static enum fwup_err
+condition_failed(struct run *x, uint32_t off)
+{
+    for (;;) {
+        uint32_t d = x->p->depth;
+        struct fwup_v_frame *f = &x->p->stack[d];
+        bool again;
+
+        if (f->kind == FRAME_TOP)
+            return fail_at(x->diag, FWUP_E_CONDITION_FAILED, off, x->p->section);
+        if (f->soft) {
+            if (f->kind == FRAME_TRY) {
+                enum branch_result br = next_branch(x, d);
+                if (br == BRANCH_OPENED)
+                    return FWUP_OK;
+                if (br == BRANCH_ERROR)
+                    return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, x->p->section);
+                if (br == BRANCH_EMPTY)
+                    return construct_done(x, &again);
+                /* No branch left: the try-each itself failed in the parent. */
+            } else {
+                /* run-sequence with soft-failure: ends with no error. */
+                return construct_done(x, &again);
+            }
+        }
+        /* Not soft (or try-each exhausted): the failure moves up a level. */
+        x->p->sel = f->sel_saved;
+        x->p->depth = d - 1;
+    }
+}
+
+/* Run one top-level sequence (shared or a procedure sequence). */
+static enum fwup_err
+run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
+{
+    struct fwup_v_processor *p = x->p;
+    uint32_t first_cmd;
+    enum fwup_err e;
+
+    p->section = key;
+    p->depth = 0;
+    p->sel = 1u; /* component 0 until set-component-index (OPEN-QUESTIONS 13) */
+    memset(&p->stack[0], 0, sizeof p->stack[0]);
+    p->stack[0].kind = FRAME_TOP;
+    e = open_sequence(x->in, seq, &p->stack[0].pos, &p->stack[0].left);
+    if (e != FWUP_OK)
+        return fail_at(x->diag, e, seq.off, key);
+    p->stack[0].start = seq.off;
+    p->stack[0].end = seq.off + seq.len;
+    first_cmd = p->stack[0].pos;
+
+    for (;;) {
+        uint32_t d = p->depth;
+        struct fwup_v_frame *f = &p->stack[d];
+        struct fwup_vcbor r;
+        int64_t cmd;
+        uint32_t off;
+        bool failed = false;
+
+        if (f->left == 0) {
+            bool again;
+            /* A sequence ends exactly where its bstr ends: no trailing bytes
+             * that another parser could read differently. */
+            if (f->pos != f->end)
+                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, f->pos, key);
+            if (d == 0)
+                return FWUP_OK;
+            if (x->dry && f->kind == FRAME_TRY) {
+                /* Dry run: every branch is checked, not just the first that
+                 * would succeed. */
+                enum branch_result br = next_branch(x, d);
+                if (br == BRANCH_ERROR)
+                    return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, f->branch, key);
+                if (br == BRANCH_OPENED)
+                    continue;
+            }
+            /* A nested sequence completed: for try-each that is the branch
+             * that succeeded. */
+            e = construct_done(x, &again);
+            if (e != FWUP_OK)
+                return fail_at(x->diag, e, f->pos, key);
+            continue;
+        }
+        f->left--;
+        off = f->pos;
+        reader_at(&r, x->in, f->start, f->end, f->pos);
+        if (fwup_vcbor_get_int(&r, &cmd) != FWUP_OK)
+            return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+        /* §6.2: with several components every sequence selects first, or its
+         * commands would silently act on component 0. */
+        if (off == first_cmd && x->in->m.n_components > 1 && cmd != FWUP_SUIT_CMD_SET_COMPONENT_INDEX)
+            return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+
+        if (cmd == FWUP_SUIT_CMD_SET_COMPONENT_INDEX) {
+            uint32_t sel;
+            e = read_index(&r, x->in->m.n_components, &sel);
+            if (e != FWUP_OK)
+                return fail_at(x->diag, e, off, key);
+            p->sel = sel;
+            f->pos = abs_pos(&r, f->start);
+            if (!x->dry && x->plat->record != NULL)
+                x->plat->record(x->plat->ctx, key, off - p->stack[0].start, 0, (int32_t)cmd,
+                                FWUP_OK);
+            continue;
+        }
+        if (cmd == FWUP_SUIT_CMD_OVERRIDE_PARAMETERS || cmd == FWUP_SUIT_CMD_SET_PARAMETERS) {
+            uint32_t arg = abs_pos(&r, f->start);
+            bool soft_set = false, soft_value = false;
+            for (uint32_t m = p->sel; m != 0; m &= m - 1u) {
+                struct fwup_vcbor pr;
+                /* The same map applies to every selected component. */
+                reader_at(&pr, x->in, f->start, f->end, arg);
+                e = apply_params(x->in, &pr, &p->params[bit_index(lowest_bit(m))],
+                                 cmd == FWUP_SUIT_CMD_OVERRIDE_PARAMETERS, &soft_set, &soft_value);
+                if (e != FWUP_OK)
+                    return fail_at(x->diag, e, off, key);
+                r = pr;
+            }
+            if (p->sel == 0 && fwup_vcbor_skip(&r, NULL) != FWUP_OK)
+                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+            if (soft_set) {
+                /* soft-failure is only defined inside try-each / run-sequence
+                 * (§8.4.8.14); at the top level it is an error. */
+                if (d == 0)
+                    return fail_at(x->diag, FWUP_E_SUIT_BAD_VALUE, off, key);
+                f->soft = soft_value ? 1 : 0;
+            }
+            f->pos = abs_pos(&r, f->start);
+            continue;
+        }
+        if (cmd == FWUP_SUIT_CMD_TRY_EACH || cmd == FWUP_SUIT_CMD_RUN_SEQUENCE) {
+            struct fwup_vcbor skip = r;
+            struct fwup_v_frame *nf;
+            uint32_t first;
+            if (d + 1 >= FWUP_V_MAX_DEPTH)
+                return fail_at(x->diag, FWUP_E_LIMIT_DEPTH, off, key);
+            if (fwup_vcbor_skip(&skip, NULL) != FWUP_OK)
+                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+            nf = &p->stack[d + 1];
+            memset(nf, 0, sizeof *nf);
+            nf->kind = (cmd == FWUP_SUIT_CMD_TRY_EACH) ? FRAME_TRY : FRAME_RUNSEQ;
+            nf->arg = abs_pos(&r, f->start);
+            nf->resume = abs_pos(&skip, f->start);
+            nf->sel_saved = p->sel;
+            first = lowest_bit(p->sel);
+            /* The dry run checks the nested sequence once: its decoding does
+             * not depend on the component. */
+            nf->iter = x->dry ? 0 : (p->sel & ~first);
+            p->sel = first;
+            p->depth = d + 1;
+            if (first == 0) {
+                /* Nothing selected: the construct runs for no component. */
+                p->sel = nf->sel_saved;
+                p->depth = d;
+                f->pos = nf->resume;
+                continue;
+            }
+            e = construct_start(x, d + 1);
+            if (e != FWUP_OK)
+                return fail_at(x->diag, e, off, key);
+            if (nf->kind == FRAME_TRY) {
+                enum branch_result br = next_branch(x, d + 1);
+                bool again;
+                if (br == BRANCH_ERROR)
+                    return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+                if (br == BRANCH_EMPTY) {
+                    e = construct_done(x, &again);
+                    if (e != FWUP_OK)
+                        return fail_at(x->diag, e, off, key);
+                }
+            }
+            continue;
+        }
+        /* Unknown, custom (< -256), or a [TD]/[UM] command not implemented
+         * here: §6.1 excludes the manifest rather than running part of it. */
+        if (!takes_rep_policy(cmd))
+            return fail_at(x->diag, FWUP_E_SUIT_UNSUPPORTED_CMD, off, key);
+        {
+            uint64_t pol;
+            if (fwup_vcbor_get_uint(&r, &pol) != FWUP_OK)
+                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+        }
+        f->pos = abs_pos(&r, f->start);
+        if (x->dry) {
+            /* §5 of SUIT-DIGEST: the shared sequence has no side effects;
+             * only conditions and parameter directives may appear in it. */
+            if (x->shared && !is_condition(cmd))
+                return fail_at(x->diag, FWUP_E_SUIT_SHARED_RULE, off, key);
+            if (cmd == FWUP_SUIT_CMD_VENDOR_IDENTIFIER)
+                x->seen |= SEEN_VENDOR;
+            else if (cmd == FWUP_SUIT_CMD_CLASS_IDENTIFIER)
+                x->seen |= SEEN_CLASS;
+            continue;
+        }
+        /* Run for each selected component, in index order (§6.5). */
+        for (uint32_t m = p->sel; m != 0 && !failed; m &= m - 1u) {
+            uint32_t i = bit_index(lowest_bit(m));
+            enum step s = exec_simple(x, cmd, i, off);
+            if (x->plat->record != NULL)
+                x->plat->record(x->plat->ctx, key, off - p->stack[0].start, i, (int32_t)cmd,
+                                s == STEP_OK     ? FWUP_OK
+                                : s == STEP_ERROR ? (enum fwup_err)x->diag->code
+                                                  : FWUP_E_CONDITION_FAILED);
+            if (s == STEP_ERROR)
+                return (enum fwup_err)x->diag->code;
+            failed = (s == STEP_COND_FAIL);
+        }
+        if (failed) {
+            e = condition_failed(x, off);
+            if (e != FWUP_OK)
+                return e;
+        }
+    }
+}
+
+/* ---- the procedure ------------------------------------------------------- */
+
+/* Sequences of each procedure, in order (§4.2; SUIT-DIGEST §10). */
+static const uint8_t update_order[] = {FWUP_V_SEQ_DEPENDENCY_RESOLUTION, FWUP_V_SEQ_PAYLOAD_FETCH, FWUP_V_SEQ_INSTALL,
+                                       FWUP_V_SEQ_VALIDATE};
+static const uint8_t invoke_order[] = {FWUP_V_SEQ_VALIDATE, FWUP_V_SEQ_LOAD, FWUP_V_SEQ_INVOKE};
+
+enum fwup_err
+fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
+               const struct fwup_v_platform *plat, struct fwup_v_processor *p,
+               struct fwup_v_diag *diag)
+{
+    struct fwup_v_diag local = {0, 0, 0, 0};
+    struct run x;
+    const uint8_t *order;
+    size_t n_order;
+    bool require_ident;
+    enum fwup_err e, result = FWUP_E_INTERNAL; /* fail closed: set to OK at one point */
+
+    if (in == NULL || plat == NULL || p == NULL || in->crypto == NULL)
+        return FWUP_E_INVALID_ARG;
+    if (diag == NULL)
+        diag = &local;
+    /* Authenticate before interpreting (§6.1): only a context that went
+     * through authenticate AND decode_manifest, never an inspected or failed
+     * one, is executed. */
+    if ((in->state & (FWUP_V_ST_AUTHENTICATED | FWUP_V_ST_DECODED)) !=
+            (FWUP_V_ST_AUTHENTICATED | FWUP_V_ST_DECODED) ||
+        (in->state & (FWUP_V_ST_INSPECTED | FWUP_V_ST_FAILED)) != 0)
+        return fail_at(diag, FWUP_E_NOT_AUTHENTICATED, 0, 0);
+    require_ident = p->require_ident;
+    /* §6.1: all parameter storage is cleared when a procedure starts. */
+    memset(p, 0, sizeof *p);
+    p->require_ident = require_ident;
+    x.in = in;
+    x.p = p;
+    x.plat = plat;
+    x.crypto = in->crypto;
+    x.diag = diag;
+    x.dry = false;
+    x.shared = false;
+    x.seen = 0;
+
+    if (proc == FWUP_V_PROC_UPDATE) {
+        order = update_order;
+        n_order = sizeof update_order;
+    } else if (proc == FWUP_V_PROC_INVOKE) {
+        order = invoke_order;
+        n_order = sizeof invoke_order;
+    } else {
+        return FWUP_E_INVALID_ARG;
+    }
+
+    /* §6.2: the device must have every component the manifest names. */
+    if (in->m.n_components == 0 || in->m.n_components > FWUP_V_MAX_COMPONENTS)
+        return fail_at(diag, FWUP_E_LIMIT_COMPONENTS, 0, FWUP_SUIT_COMMON_COMPONENTS);
+    for (uint32_t i = 0; i < in->m.n_components; i++) {
+        struct fwup_v_component c = component(&x, i);
+        bool ok = false;
+        e = plat->component_ok(plat->ctx, &c, &ok);
+        if (e != FWUP_OK)
+            return fail_at(diag, e, in->m.components[i].off, FWUP_SUIT_COMMON_COMPONENTS);
+        if (!ok)
+            return fail_at(diag, FWUP_E_SUIT_COMPONENT, in->m.components[i].off,
+                           FWUP_SUIT_COMMON_COMPONENTS);
+    }
+
+    /* The shared sequence is checked once on its own (a procedure whose
+     * sequences are all absent still gets its identity checks judged). */
+    x.dry = true;
+    if (in->m.shared.len > 0) {
+        x.shared = true;
+        e = run_sequence(&x, in->m.shared, FWUP_SUIT_COMMON_SHARED_SEQUENCE);
+        x.shared = false;
+        if (e != FWUP_OK)
+            return e;
+    }
+    /* §6.2 SHOULD, made a MUST by default: without vendor and class checks a
+     * manifest for another device class would be applied. */
+    if (p->require_ident && (x.seen & (SEEN_VENDOR | SEEN_CLASS)) != (SEEN_VENDOR | SEEN_CLASS))
+        return fail_at(diag, FWUP_E_SUIT_MISSING, in->m.shared.off,
+                       FWUP_SUIT_COMMON_SHARED_SEQUENCE);
+
+    /* Pass 0 is a dry run that rejects what cannot be run before anything
+     * runs; pass 1 runs: the shared sequence before each sequence of the
+     * procedure, parameters persisting across them (OPEN-QUESTIONS 10). */
+    for (int pass = 0; pass < 2; pass++) {
+        x.dry = (pass == 0);
+        if (!x.dry) {
+            memset(p->params, 0, sizeof p->params);
+            /* §6.2 rollback: asked of the device before anything is written. */
+            if (proc == FWUP_V_PROC_UPDATE) {
+                e = plat->check_sequence(plat->ctx, in->m.sequence_number);
+                if (e != FWUP_OK)
+                    return fail_at(diag, e, 0, FWUP_SUIT_SEQUENCE_NUMBER);
+            }
+        }
+        for (size_t k = 0; k < n_order; k++) {
+            enum fwup_v_seq_slot s = (enum fwup_v_seq_slot)order[k];
+            int32_t key = fwup_verifier_slot_key(s);
+            if (in->m.seq[s].state == FWUP_V_ABSENT)
+                continue;
+            /* A severed sequence this procedure needs cannot run: the update
+             * fails ("payload not available"), it is not skipped (§5.4). */
+            if (in->m.seq[s].state == FWUP_V_SEVERED_MISSING)
+                return fail_at(diag, FWUP_E_SUIT_SEVERED, 0, key);
+            if (!x.dry && in->m.shared.len > 0) {
+                e = run_sequence(&x, in->m.shared, FWUP_SUIT_COMMON_SHARED_SEQUENCE);
+                if (e != FWUP_OK)
+                    return e;
+            }
+            e = run_sequence(&x, in->m.seq[s].body, key);
+            if (e != FWUP_OK)
+                return e;
+        }
+    }
+    result = FWUP_OK;
+    return result;
+}

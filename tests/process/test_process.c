@@ -1,0 +1,979 @@
+/*
+ * Manifest processor (lib/verifier/process.c) on the draft-37 examples and
+ * on crafted manifests, with a recording platform.
+ *
+ * The draft examples carry placeholder image digests (00112233...). To run
+ * their image-match conditions for real, the test platform stores "virtual
+ * images" (a byte pattern of the example's image size), and a crypto-port
+ * wrapper answers the placeholder digest when, and only when, it hashed
+ * exactly that pattern; everything else (manifest digests, signatures, MACs)
+ * goes to the OpenSSL port untouched.
+ */
+#include <criterion/criterion.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "fwup/crypto.h"
+#include "fwup/enc.h"
+#include "fwup/processor.h"
+#include "fwup/verifier.h"
+
+TestSuite(process, .fini = fwup_test_leak_check);
+
+/* ---- virtual images and the wrapping crypto port ------------------------- */
+
+struct vimage {
+    uint32_t seed;
+    uint64_t size;
+    uint8_t digest[32];
+};
+
+static uint8_t
+pattern(uint32_t seed, uint64_t k)
+{
+    return (uint8_t)((seed * 131u) + (uint32_t)(k * 7u) + (uint32_t)(k >> 9));
+}
+
+#define MAX_VIMAGES 4
+struct wrap {
+    struct fwup_crypto *real;
+    struct fwup_v_crypto real_port;
+    struct vimage img[MAX_VIMAGES];
+    int n_img;
+    /* the stream being hashed, checked against every virtual image */
+    uint64_t hashed;
+    uint32_t match_mask;
+};
+
+static enum fwup_err
+w_hash_init(void *ctx, int32_t alg)
+{
+    struct wrap *w = ctx;
+    w->hashed = 0;
+    w->match_mask = (1u << w->n_img) - 1u;
+    return w->real_port.hash_init(w->real_port.ctx, alg);
+}
+
+static enum fwup_err
+w_hash_update(void *ctx, const uint8_t *d, size_t n)
+{
+    struct wrap *w = ctx;
+    for (int i = 0; i < w->n_img; i++) {
+        if ((w->match_mask & (1u << i)) == 0)
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (d[k] != pattern(w->img[i].seed, w->hashed + k)) {
+                w->match_mask &= ~(1u << i);
+                break;
+            }
+    }
+    w->hashed += n;
+    return w->real_port.hash_update(w->real_port.ctx, d, n);
+}
+
+static enum fwup_err
+w_hash_final(void *ctx, uint8_t *out, size_t cap, size_t *out_len)
+{
+    struct wrap *w = ctx;
+    enum fwup_err e = w->real_port.hash_final(w->real_port.ctx, out, cap, out_len);
+    for (int i = 0; e == FWUP_OK && i < w->n_img; i++)
+        if ((w->match_mask & (1u << i)) && w->hashed == w->img[i].size)
+            memcpy(out, w->img[i].digest, 32);
+    return e;
+}
+
+static enum fwup_err
+w_sig_verify(void *ctx, int32_t alg, const struct fwup_v_key *key, struct fwup_bytes msg,
+             struct fwup_bytes sig)
+{
+    struct wrap *w = ctx;
+    return w->real_port.sig_verify(w->real_port.ctx, alg, key, msg, sig);
+}
+
+static enum fwup_err
+w_mac(void *ctx, int32_t alg, const struct fwup_v_key *key, struct fwup_bytes msg,
+      uint8_t out[32])
+{
+    struct wrap *w = ctx;
+    return w->real_port.mac_compute(w->real_port.ctx, alg, key, msg, out);
+}
+
+/* ---- the recording platform ---------------------------------------------- */
+
+struct comp {
+    bool present;
+    uint32_t seed;
+    uint64_t size;
+    int64_t slot;
+};
+
+struct plat {
+    struct wrap *w;
+    struct comp c[FWUP_V_MAX_COMPONENTS];
+    uint8_t vendor[16], klass[16];
+    uint64_t stored_seq;
+    int64_t target_slot;
+    char log[1024];
+    int side_effects;
+    /* copy(dst <- src) may "transform" (decompress), modelled by a seed map */
+    int xform_dst;
+    uint32_t xform_seed;
+    uint64_t xform_size;
+};
+
+static void
+logf_(struct plat *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+logf_(struct plat *p, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = strlen(p->log);
+    if (n > 0 && n < sizeof p->log - 1)
+        p->log[n++] = ' ';
+    va_start(ap, fmt);
+    vsnprintf(p->log + n, sizeof p->log - n, fmt, ap);
+    va_end(ap);
+}
+
+static uint32_t
+seed_of(struct fwup_bytes uri)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < uri.len; i++)
+        h = (h ^ uri.ptr[i]) * 16777619u;
+    return h;
+}
+
+static enum fwup_err
+p_component_ok(void *ctx, const struct fwup_v_component *c, bool *ok)
+{
+    (void)ctx;
+    *ok = c->index < 4;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_match_ident(void *ctx, enum fwup_v_ident which, struct fwup_bytes v, bool *ok)
+{
+    struct plat *p = ctx;
+    const uint8_t *want = (which == FWUP_V_IDENT_VENDOR) ? p->vendor : p->klass;
+    *ok = which != FWUP_V_IDENT_DEVICE && v.len == 16 && memcmp(v.ptr, want, 16) == 0;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_check_sequence(void *ctx, uint64_t seq)
+{
+    struct plat *p = ctx;
+    return seq < p->stored_seq ? FWUP_E_ROLLBACK : FWUP_OK;
+}
+
+static enum fwup_err
+p_match_slot(void *ctx, const struct fwup_v_component *c, uint64_t slot, bool *ok)
+{
+    struct plat *p = ctx;
+    (void)c;
+    *ok = (int64_t)slot == p->target_slot;
+    return FWUP_OK;
+}
+
+static struct vimage *
+find_img(struct plat *p, uint32_t seed)
+{
+    for (int i = 0; i < p->w->n_img; i++)
+        if (p->w->img[i].seed == seed)
+            return &p->w->img[i];
+    return NULL;
+}
+
+static enum fwup_err
+p_fetch(void *ctx, const struct fwup_v_component *c, struct fwup_bytes uri, uint64_t size)
+{
+    struct plat *p = ctx;
+    struct vimage *img = find_img(p, seed_of(uri));
+    (void)size;
+    p->side_effects++;
+    if (c->slot >= 0)
+        logf_(p, "fetch%u@%lld(%.*s)", c->index, (long long)c->slot, (int)uri.len,
+              (const char *)uri.ptr);
+    else
+        logf_(p, "fetch%u(%.*s)", c->index, (int)uri.len, (const char *)uri.ptr);
+    if (img == NULL)
+        return FWUP_E_FETCH;
+    p->c[c->index].present = true;
+    p->c[c->index].seed = img->seed;
+    p->c[c->index].size = img->size;
+    p->c[c->index].slot = c->slot;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_write_begin(void *ctx, const struct fwup_v_component *c, uint64_t size)
+{
+    struct plat *p = ctx;
+    p->side_effects++;
+    logf_(p, "write%u(%llu)", c->index, (unsigned long long)size);
+    p->c[c->index].present = true;
+    p->c[c->index].size = size;
+    p->c[c->index].seed = 0xffffffffu; /* real bytes, not a virtual image */
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_write_chunk(void *ctx, const struct fwup_v_component *c, const uint8_t *d, size_t n)
+{
+    (void)ctx;
+    (void)c;
+    (void)d;
+    (void)n;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_write_end(void *ctx, const struct fwup_v_component *c)
+{
+    (void)ctx;
+    (void)c;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_size(void *ctx, const struct fwup_v_component *c, uint64_t *size)
+{
+    struct plat *p = ctx;
+    *size = p->c[c->index].present ? p->c[c->index].size : 0;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_read(void *ctx, const struct fwup_v_component *c, uint64_t off, uint8_t *buf, size_t n)
+{
+    struct plat *p = ctx;
+    const struct comp *k = &p->c[c->index];
+    cr_assert(k->present && off + n <= k->size, "read past the component");
+    for (size_t i = 0; i < n; i++)
+        buf[i] = pattern(k->seed, off + i);
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_copy(void *ctx, const struct fwup_v_component *dst, const struct fwup_v_component *src)
+{
+    struct plat *p = ctx;
+    p->side_effects++;
+    logf_(p, "copy%u<%u", dst->index, src->index);
+    if (!p->c[src->index].present)
+        return FWUP_E_DIRECTIVE_FAILED;
+    p->c[dst->index] = p->c[src->index];
+    if ((int)dst->index == p->xform_dst) {
+        p->c[dst->index].seed = p->xform_seed;
+        p->c[dst->index].size = p->xform_size;
+    }
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_swap(void *ctx, const struct fwup_v_component *a, const struct fwup_v_component *b)
+{
+    struct plat *p = ctx;
+    struct comp t = p->c[a->index];
+    p->side_effects++;
+    logf_(p, "swap%u<>%u", a->index, b->index);
+    p->c[a->index] = p->c[b->index];
+    p->c[b->index] = t;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+p_invoke(void *ctx, const struct fwup_v_component *c, struct fwup_bytes args)
+{
+    struct plat *p = ctx;
+    (void)args;
+    logf_(p, "invoke%u", c->index);
+    return FWUP_OK;
+}
+
+static const struct fwup_v_platform platform_hooks = {
+    .component_ok = p_component_ok,
+    .match_ident = p_match_ident,
+    .check_sequence = p_check_sequence,
+    .match_slot = p_match_slot,
+    .fetch = p_fetch,
+    .write_begin = p_write_begin,
+    .write_chunk = p_write_chunk,
+    .write_end = p_write_end,
+    .size = p_size,
+    .read = p_read,
+    .copy = p_copy,
+    .swap = p_swap,
+    .invoke = p_invoke,
+};
+
+/* ---- fixture --------------------------------------------------------------- */
+
+static const uint8_t ARM_VENDOR[16] = {0xfa, 0x6b, 0x4a, 0x53, 0xd5, 0xad, 0x5f, 0xdf,
+                                       0xbe, 0x9d, 0xe6, 0x63, 0xe4, 0xd4, 0x1f, 0xfe};
+static const uint8_t SUIT_CLASS[16] = {0x14, 0x92, 0xaf, 0x14, 0x25, 0x69, 0x5e, 0x48,
+                                       0xbf, 0x42, 0x9b, 0x2d, 0x51, 0xf2, 0xab, 0x45};
+/* The examples' two placeholder digests. */
+static const uint8_t DIGEST0[32] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+                                    0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+                                    0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10};
+static const uint8_t DIGEST1[32] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba,
+                                    0x98, 0x76, 0x54, 0x32, 0x10, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+                                    0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+
+struct fx {
+    struct wrap w;
+    struct fwup_v_crypto port;
+    struct plat p;
+    struct fwup_v_key key;
+    struct fwup_v_anchor anchor;
+    struct fwup_v_policy policy;
+    struct fwup_verifier v;
+    struct fwup_v_processor proc;
+    struct fwup_v_diag diag;
+    struct fwup_v_platform hooks;
+    uint8_t *env;
+    size_t env_len;
+};
+
+static void
+add_image(struct fx *f, const char *uri, uint64_t size, const uint8_t digest[32])
+{
+    struct fwup_bytes u = {(const uint8_t *)uri, strlen(uri)};
+    struct vimage *im = &f->w.img[f->w.n_img++];
+    im->seed = seed_of(u);
+    im->size = size;
+    memcpy(im->digest, digest, 32);
+}
+
+/* Put a virtual image straight into component i (what is already installed). */
+static void
+preload(struct fx *f, uint32_t i, const char *uri)
+{
+    struct fwup_bytes u = {(const uint8_t *)uri, strlen(uri)};
+    struct vimage *im = find_img(&f->p, seed_of(u));
+    cr_assert_not_null(im);
+    f->p.c[i].present = true;
+    f->p.c[i].seed = im->seed;
+    f->p.c[i].size = im->size;
+}
+
+static void
+fx_init(struct fx *f)
+{
+    memset(f, 0, sizeof *f);
+    cr_assert_eq(fwup_crypto_new(&f->w.real), FWUP_OK);
+    fwup_crypto_port(f->w.real, &f->w.real_port);
+    f->port.ctx = &f->w;
+    f->port.hash_init = w_hash_init;
+    f->port.hash_update = w_hash_update;
+    f->port.hash_final = w_hash_final;
+    f->port.sig_verify = w_sig_verify;
+    f->port.mac_compute = w_mac;
+    f->p.w = &f->w;
+    f->hooks = platform_hooks;
+    f->hooks.ctx = &f->p;
+    memcpy(f->p.vendor, ARM_VENDOR, 16);
+    memcpy(f->p.klass, SUIT_CLASS, 16);
+    f->p.target_slot = 1;
+    f->p.xform_dst = -1;
+    f->proc.require_ident = true;
+    /* the images the examples name, with their placeholder digests */
+    add_image(f, "http://example.com/file.bin", 34768, DIGEST0);
+    add_image(f, "http://example.com/file1.bin", 34768, DIGEST0);
+    add_image(f, "http://example.com/file2.bin", 76834, DIGEST1);
+    add_image(f, "http://example.com/very/long/path/to/file/file.bin", 34768, DIGEST0);
+}
+
+static void
+fx_release(struct fx *f)
+{
+    fwup_key_release(&f->key);
+    fwup_crypto_free(f->w.real);
+    free(f->env);
+}
+
+/* Load an envelope and authenticate it with KEY-A (or an HMAC key). */
+static void
+fx_load(struct fx *f, const char *rel, const char *key_rel, bool hmac)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", FWUP_TEST_VECTORS, key_rel);
+    if (hmac)
+        cr_assert_eq(fwup_key_load_hmac(path, &f->key, NULL), FWUP_OK);
+    else
+        cr_assert_eq(fwup_key_load_public(path, &f->key, NULL), FWUP_OK);
+    f->anchor.key = &f->key;
+    f->anchor.role = 0;
+    f->policy.anchors = &f->anchor;
+    f->policy.n_anchors = 1;
+    snprintf(path, sizeof path, "%s/%s", FWUP_TEST_VECTORS, rel);
+    f->env = fwup_test_slurp(path, &f->env_len);
+    fwup_verifier_init(&f->v, &f->port);
+    cr_assert_eq(fwup_verifier_verify(&f->v, f->env, f->env_len, &f->policy), FWUP_OK,
+                 "%s does not authenticate", rel);
+}
+
+static enum fwup_err
+fx_run(struct fx *f, enum fwup_v_procedure proc)
+{
+    memset(&f->diag, 0, sizeof f->diag);
+    return fwup_v_process(&f->v, proc, &f->hooks, &f->proc, &f->diag);
+}
+
+/* ---- the draft examples (vectors FACTS.md "commands per sequence") ------- */
+
+Test(process, example0_invoke_checks_the_image_then_invokes)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    preload(&f, 0, "http://example.com/file.bin");
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag code %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    fx_release(&f);
+}
+
+Test(process, example0_invoke_refuses_a_tampered_image)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    preload(&f, 0, "http://example.com/file2.bin"); /* the wrong image */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
+    cr_assert_eq(f.diag.suit_key, 7, "fails in validate");
+    cr_assert_str_eq(f.p.log, "", "never invoked");
+    fx_release(&f);
+}
+
+Test(process, example1_update_fetches_and_checks)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example1.suit", "draft37/example-pub.pem", false);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u", f.diag.code);
+    cr_assert_str_eq(f.p.log, "fetch0(http://example.com/file.bin)");
+    fx_release(&f);
+}
+
+Test(process, example2_update_runs_the_severable_install)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example2.suit", "draft37/example-pub.pem", false);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u", f.diag.code);
+    cr_assert_str_eq(f.p.log, "fetch0(http://example.com/very/long/path/to/file/file.bin)");
+    fx_release(&f);
+}
+
+Test(process, example2_severed_cannot_update_but_can_boot)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example2-severed.suit", "draft37/example-pub.pem", false);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_SUIT_SEVERED);
+    cr_assert_eq(f.diag.suit_key, 20);
+    cr_assert_eq(f.p.side_effects, 0, "nothing written before the failure");
+    preload(&f, 0, "http://example.com/file.bin");
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    fx_release(&f);
+}
+
+Test(process, example3_ab_update_picks_the_target_slot)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example3.suit", "draft37/example-pub.pem", false);
+    /* slot 1 is the inactive one: branch 0 fails its slot condition */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "fetch0@1(http://example.com/file2.bin)");
+    fx_release(&f);
+}
+
+Test(process, example3_ab_update_into_slot_0)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example3.suit", "draft37/example-pub.pem", false);
+    f.p.target_slot = 0;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u", f.diag.code);
+    cr_assert_str_eq(f.p.log, "fetch0@0(http://example.com/file1.bin)");
+    fx_release(&f);
+}
+
+Test(process, example3_no_matching_slot_fails_the_try_each)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example3.suit", "draft37/example-pub.pem", false);
+    f.p.target_slot = 7;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_CONDITION_FAILED);
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+}
+
+Test(process, example4_fetch_install_copy_and_load)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example4.suit", "draft37/example-pub.pem", false);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "fetch1(http://example.com/file.bin) copy0<1");
+    /* load "decompresses" c0 into c2: the result is the 76834-byte image */
+    f.p.log[0] = '\0';
+    f.p.xform_dst = 2;
+    f.p.xform_seed = f.w.img[2].seed;
+    f.p.xform_size = 76834;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "copy2<0 invoke2");
+    fx_release(&f);
+}
+
+Test(process, example5_two_images_one_after_the_other)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example5.suit", "draft37/example-pub.pem", false);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log,
+                     "fetch0(http://example.com/file1.bin) fetch1(http://example.com/file2.bin)");
+    f.p.log[0] = '\0';
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    fx_release(&f);
+}
+
+/* ---- attacker-facing checks ------------------------------------------------ */
+
+Test(process, wrong_vendor_is_rejected_before_any_side_effect)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example1.suit", "draft37/example-pub.pem", false);
+    f.p.vendor[0] ^= 1;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_CONDITION_FAILED);
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+}
+
+Test(process, wrong_class_is_rejected_before_any_side_effect)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example5.suit", "draft37/example-pub.pem", false);
+    f.p.klass[15] ^= 0x80;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_CONDITION_FAILED);
+    cr_assert_eq(f.diag.suit_key, 4, "the shared sequence said no");
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+}
+
+Test(process, rollback_is_asked_of_the_platform_first)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example1.suit", "draft37/example-pub.pem", false);
+    f.p.stored_seq = 2; /* example 1 has sequence number 1 */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_ROLLBACK);
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+}
+
+Test(process, fetched_image_that_does_not_match_fails_the_update)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example1.suit", "draft37/example-pub.pem", false);
+    f.w.img[0].digest[31] ^= 1; /* what the server delivers is not what was signed */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_CONDITION_FAILED);
+    cr_assert_eq(f.diag.suit_key, 20, "install's image-match said no");
+    fx_release(&f);
+}
+
+Test(process, an_inspected_context_is_never_processed)
+{
+    struct fx f;
+    char path[512];
+    fx_init(&f);
+    snprintf(path, sizeof path, "%s/draft37/example1.suit", FWUP_TEST_VECTORS);
+    f.env = fwup_test_slurp(path, &f.env_len);
+    fwup_verifier_init(&f.v, &f.port);
+    cr_assert_eq(fwup_verifier_parse(&f.v, f.env, f.env_len), FWUP_OK);
+    cr_assert_eq(fwup_verifier_inspect(&f.v), FWUP_OK);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_NOT_AUTHENTICATED);
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+}
+
+Test(process, an_unauthenticated_context_is_never_processed)
+{
+    struct fx f;
+    fx_init(&f);
+    fwup_verifier_init(&f.v, &f.port);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_NOT_AUTHENTICATED);
+    fx_release(&f);
+}
+
+/* ---- crafted manifests: one HMAC-authenticated envelope per case ---------- */
+
+/*
+ * Build an envelope around a manifest whose common has one component [h'00']
+ * and the given shared sequence, plus one more sequence at manifest key `key`
+ * (both are encoded command arrays, given as raw CBOR), then authenticate it
+ * with COSE_Mac0 (HMAC 256/256, the vectors' "aaa..." key).
+ */
+static void
+fx_crafted(struct fx *f, const uint8_t *shared, size_t shared_len, int key, const uint8_t *seq,
+           size_t seq_len, uint64_t ncomp)
+{
+    struct fwup_enc m, c, d, a, e, t;
+    struct fwup_bytes mb, cb, db, ab, tb;
+    uint8_t digest[32], tag[32];
+    unsigned tag_len = 0;
+    char path[512];
+    uint8_t secret[32];
+
+    memset(secret, 'a', sizeof secret);
+    /* common = {2: [[h'00'], ...], 4: bstr(shared)} */
+    fwup_enc_init(&c, 0);
+    fwup_enc_map(&c, 2);
+    fwup_enc_uint(&c, 2);
+    fwup_enc_array(&c, ncomp);
+    for (uint64_t i = 0; i < ncomp; i++) {
+        uint8_t id = (uint8_t)i;
+        fwup_enc_array(&c, 1);
+        fwup_enc_bstr(&c, &id, 1);
+    }
+    fwup_enc_uint(&c, 4);
+    fwup_enc_bstr(&c, shared, shared_len);
+    cb = fwup_enc_bytes(&c);
+    /* manifest = {1: 1, 2: 5, 3: bstr(common), key: bstr(seq)} */
+    fwup_enc_init(&m, 0);
+    fwup_enc_map(&m, 4);
+    fwup_enc_uint(&m, 1);
+    fwup_enc_uint(&m, 1);
+    fwup_enc_uint(&m, 2);
+    fwup_enc_uint(&m, 5);
+    fwup_enc_uint(&m, 3);
+    fwup_enc_bstr(&m, cb.ptr, cb.len);
+    fwup_enc_uint(&m, (uint64_t)key);
+    fwup_enc_bstr(&m, seq, seq_len);
+    mb = fwup_enc_bytes(&m);
+    /* the digest is over the bstr-wrapped manifest, head included */
+    fwup_enc_init(&t, 0);
+    fwup_enc_bstr(&t, mb.ptr, mb.len);
+    tb = fwup_enc_bytes(&t);
+    fwup_sha256(tb.ptr, tb.len, digest);
+    fwup_enc_init(&d, 0);
+    fwup_enc_array(&d, 2);
+    fwup_enc_int(&d, -16);
+    fwup_enc_bstr(&d, digest, 32);
+    db = fwup_enc_bytes(&d);
+    /* MAC_structure ["MAC0", h'a10105', h'', bstr(digest item)] */
+    fwup_enc_init(&a, 0);
+    fwup_enc_array(&a, 4);
+    fwup_enc_tstr_z(&a, "MAC0");
+    fwup_enc_bstr(&a, (const uint8_t *)"\xa1\x01\x05", 3);
+    fwup_enc_bstr(&a, NULL, 0);
+    fwup_enc_bstr(&a, db.ptr, db.len);
+    ab = fwup_enc_bytes(&a);
+    cr_assert_not_null(HMAC(EVP_sha256(), secret, 32, ab.ptr, ab.len, tag, &tag_len));
+    fwup_enc_release(&a);
+    /* auth = [bstr(digest), bstr(17([h'a10105', {}, nil, tag]))] */
+    fwup_enc_init(&a, 0);
+    fwup_enc_tag(&a, 17);
+    fwup_enc_array(&a, 4);
+    fwup_enc_bstr(&a, (const uint8_t *)"\xa1\x01\x05", 3);
+    fwup_enc_map(&a, 0);
+    fwup_enc_null(&a);
+    fwup_enc_bstr(&a, tag, tag_len);
+    ab = fwup_enc_bytes(&a);
+    fwup_enc_init(&e, 0);
+    fwup_enc_tag(&e, 107);
+    fwup_enc_map(&e, 2);
+    fwup_enc_uint(&e, 2);
+    {
+        struct fwup_enc w;
+        struct fwup_bytes wb;
+        fwup_enc_init(&w, 0);
+        fwup_enc_array(&w, 2);
+        fwup_enc_bstr(&w, db.ptr, db.len);
+        fwup_enc_bstr(&w, ab.ptr, ab.len);
+        wb = fwup_enc_bytes(&w);
+        fwup_enc_bstr(&e, wb.ptr, wb.len);
+        fwup_enc_release(&w);
+    }
+    fwup_enc_uint(&e, 3);
+    fwup_enc_bstr(&e, mb.ptr, mb.len);
+    cr_assert_eq(fwup_enc_take(&e, &f->env, &f->env_len), FWUP_OK);
+    fwup_enc_release(&a);
+    fwup_enc_release(&c);
+    fwup_enc_release(&d);
+    fwup_enc_release(&m);
+    fwup_enc_release(&t);
+
+    snprintf(path, sizeof path, "%s/keys/hmac256-secret.bin", FWUP_TEST_VECTORS);
+    cr_assert_eq(fwup_key_load_hmac(path, &f->key, NULL), FWUP_OK);
+    f->anchor.key = &f->key;
+    f->policy.anchors = &f->anchor;
+    f->policy.n_anchors = 1;
+    fwup_verifier_init(&f->v, &f->port);
+    cr_assert_eq(fwup_verifier_verify(&f->v, f->env, f->env_len, &f->policy), FWUP_OK,
+                 "crafted envelope does not authenticate: %u at %u", f->v.diag.code,
+                 f->v.diag.offset);
+}
+
+/* shared = [override {1: vendor, 2: class}, vendor? 15, class? 15] */
+static const uint8_t SHARED_OK[] = {
+    0x86, 0x14, 0xa2, 0x01, 0x50, 0xfa, 0x6b, 0x4a, 0x53, 0xd5, 0xad, 0x5f, 0xdf, 0xbe, 0x9d,
+    0xe6, 0x63, 0xe4, 0xd4, 0x1f, 0xfe, 0x02, 0x50, 0x14, 0x92, 0xaf, 0x14, 0x25, 0x69, 0x5e,
+    0x48, 0xbf, 0x42, 0x9b, 0x2d, 0x51, 0xf2, 0xab, 0x45, 0x01, 0x0f, 0x02, 0x0f};
+/* shared without the class check */
+static const uint8_t SHARED_NO_CLASS[] = {
+    0x84, 0x14, 0xa1, 0x01, 0x50, 0xfa, 0x6b, 0x4a, 0x53, 0xd5, 0xad, 0x5f,
+    0xdf, 0xbe, 0x9d, 0xe6, 0x63, 0xe4, 0xd4, 0x1f, 0xfe, 0x01, 0x0f};
+
+Test(process, manifest_without_class_check_is_refused_by_default)
+{
+    static const uint8_t inv[] = {0x82, 0x17, 0x02}; /* [invoke 2] */
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_NO_CLASS, sizeof SHARED_NO_CLASS, 9, inv, sizeof inv, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_SUIT_MISSING);
+    cr_assert_str_eq(f.p.log, "");
+    f.proc.require_ident = false; /* a device provisioned without identity */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    fx_release(&f);
+}
+
+Test(process, unknown_command_rejects_before_any_side_effect)
+{
+    /* install = [write 0 ... ] preceded by a fetch would be a side effect: the
+     * unknown command 30 after it must stop everything before the fetch. */
+    static const uint8_t seq[] = {0x86, 0x14, 0xa1, 0x15, 0x61, 0x78, 0x15, 0x02, 0x18, 0x1e, 0x00};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 20, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_SUIT_UNSUPPORTED_CMD);
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+}
+
+Test(process, unknown_parameter_rejects_before_any_side_effect)
+{
+    /* install = [fetch 2, override {99: 0}] */
+    static const uint8_t seq[] = {0x84, 0x15, 0x02, 0x14, 0xa1, 0x18, 0x63, 0x00};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 20, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_SUIT_UNSUPPORTED_PARAM);
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+}
+
+Test(process, directive_in_shared_sequence_is_refused)
+{
+    /* shared = SHARED_OK + [invoke 2]: a side effect where none may be */
+    uint8_t shared[sizeof SHARED_OK + 2];
+    static const uint8_t inv[] = {0x82, 0x17, 0x02};
+    struct fx f;
+    memcpy(shared, SHARED_OK, sizeof SHARED_OK);
+    shared[0] = 0x88;
+    shared[sizeof SHARED_OK] = 0x17;
+    shared[sizeof SHARED_OK + 1] = 0x02;
+    fx_init(&f);
+    fx_crafted(&f, shared, sizeof shared, 9, inv, sizeof inv, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_SUIT_SHARED_RULE);
+    cr_assert_str_eq(f.p.log, "");
+    fx_release(&f);
+}
+
+Test(process, try_each_nil_branch_makes_it_succeed)
+{
+    /* invoke = [try-each [bstr([abort 0]), nil], invoke 2] */
+    static const uint8_t seq[] = {0x84, 0x0f, 0x82, 0x43, 0x82, 0x0e, 0x00, 0xf6, 0x17, 0x02};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 9, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    fx_release(&f);
+}
+
+Test(process, try_each_with_every_branch_failing_fails)
+{
+    /* invoke = [try-each [bstr([abort 0]), bstr([abort 0])], invoke 2] */
+    static const uint8_t seq[] = {0x84, 0x0f, 0x82, 0x43, 0x82, 0x0e, 0x00,
+                                  0x43, 0x82, 0x0e, 0x00, 0x17, 0x02};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 9, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
+    cr_assert_str_eq(f.p.log, "", "invoke after a failed try-each must not run");
+    fx_release(&f);
+}
+
+Test(process, run_sequence_with_soft_failure_continues)
+{
+    /* invoke = [run-sequence bstr([override {13: true}, abort 0]), invoke 2] */
+    static const uint8_t seq[] = {0x84, 0x18, 0x20, 0x47, 0x84, 0x14, 0xa1,
+                                  0x0d, 0xf5, 0x0e, 0x00, 0x17, 0x02};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 9, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    fx_release(&f);
+}
+
+Test(process, run_sequence_without_soft_failure_fails)
+{
+    /* invoke = [run-sequence bstr([abort 0]), invoke 2] */
+    static const uint8_t seq[] = {0x84, 0x18, 0x20, 0x43, 0x82, 0x0e, 0x00, 0x17, 0x02};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 9, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
+    cr_assert_str_eq(f.p.log, "");
+    fx_release(&f);
+}
+
+Test(process, soft_failure_at_top_level_is_an_error)
+{
+    /* invoke = [override {13: true}, invoke 2] */
+    static const uint8_t seq[] = {0x84, 0x14, 0xa1, 0x0d, 0xf5, 0x17, 0x02};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 9, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_SUIT_BAD_VALUE);
+    cr_assert_str_eq(f.p.log, "");
+    fx_release(&f);
+}
+
+Test(process, index_true_runs_a_directive_for_every_component)
+{
+    /* invoke = [set-index true, invoke 2] with 3 components */
+    static const uint8_t seq[] = {0x84, 0x0c, 0xf5, 0x17, 0x02};
+    /* with >1 component the shared sequence must select first too */
+    uint8_t shared[sizeof SHARED_OK + 2];
+    struct fx f;
+    shared[0] = 0x88;
+    shared[1] = 0x0c;
+    shared[2] = 0xf5;
+    memcpy(shared + 3, SHARED_OK + 1, sizeof SHARED_OK - 1);
+    fx_init(&f);
+    fx_crafted(&f, shared, sizeof shared, 9, seq, sizeof seq, 3);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "invoke0 invoke1 invoke2");
+    fx_release(&f);
+}
+
+Test(process, index_array_selects_the_listed_components)
+{
+    /* invoke = [set-index [2, 0], invoke 2]: run in index order */
+    static const uint8_t seq[] = {0x84, 0x0c, 0x82, 0x02, 0x00, 0x17, 0x02};
+    uint8_t shared[sizeof SHARED_OK + 2];
+    struct fx f;
+    shared[0] = 0x88;
+    shared[1] = 0x0c;
+    shared[2] = 0xf5;
+    memcpy(shared + 3, SHARED_OK + 1, sizeof SHARED_OK - 1);
+    fx_init(&f);
+    fx_crafted(&f, shared, sizeof shared, 9, seq, sizeof seq, 3);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK);
+    cr_assert_str_eq(f.p.log, "invoke0 invoke2");
+    fx_release(&f);
+}
+
+Test(process, several_components_require_set_index_first)
+{
+    static const uint8_t seq[] = {0x82, 0x17, 0x02}; /* [invoke 2], no set-index */
+    uint8_t shared[sizeof SHARED_OK + 2];
+    struct fx f;
+    shared[0] = 0x88;
+    shared[1] = 0x0c;
+    shared[2] = 0x00;
+    memcpy(shared + 3, SHARED_OK + 1, sizeof SHARED_OK - 1);
+    fx_init(&f);
+    fx_crafted(&f, shared, sizeof shared, 9, seq, sizeof seq, 2);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_SUIT_SEQUENCE);
+    cr_assert_str_eq(f.p.log, "");
+    fx_release(&f);
+}
+
+Test(process, set_index_out_of_range_is_refused)
+{
+    static const uint8_t seq[] = {0x84, 0x0c, 0x05, 0x17, 0x02};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 9, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_SUIT_COMPONENT);
+    fx_release(&f);
+}
+
+Test(process, nesting_beyond_the_stack_is_refused)
+{
+    /* run-sequence nested FWUP_V_MAX_DEPTH times: one frame more than the stack */
+    uint8_t seq[64];
+    size_t len = 3;
+    struct fx f;
+    seq[sizeof seq - 3] = 0x82;
+    seq[sizeof seq - 2] = 0x17;
+    seq[sizeof seq - 1] = 0x02;
+    for (int i = 0; i < FWUP_V_MAX_DEPTH; i++) {
+        uint8_t *p = seq + sizeof seq - len;
+        /* [run-sequence(32) bstr(inner)] = 82 18 20 4x <inner> */
+        p -= 4;
+        p[0] = 0x82;
+        p[1] = 0x18;
+        p[2] = 0x20;
+        p[3] = (uint8_t)(0x40 | len);
+        len += 4;
+    }
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 9, seq + sizeof seq - len, len, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_LIMIT_DEPTH);
+    cr_assert_str_eq(f.p.log, "");
+    fx_release(&f);
+}
+
+Test(process, check_content_compares_the_component)
+{
+    /* install = [override {18: h'414243'}, write 0, check-content 0] */
+    static const uint8_t seq[] = {0x86, 0x14, 0xa1, 0x12, 0x43, 0x41, 0x42,
+                                  0x43, 0x12, 0x00, 0x06, 0x00};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 20, seq, sizeof seq, 1);
+    /* the test platform's write stores no bytes (reads give a pattern), so
+     * check-content must fail: it compares what is really there */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_CONDITION_FAILED);
+    cr_assert_str_eq(f.p.log, "write0(3)");
+    fx_release(&f);
+}
+
+Test(process, integrated_payload_is_written_from_the_envelope)
+{
+    /* the crafted envelope has no "#x" member: fetch "#x" must fail cleanly */
+    static const uint8_t seq[] = {0x84, 0x14, 0xa1, 0x15, 0x62, 0x23, 0x78, 0x15, 0x02};
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 20, seq, sizeof seq, 1);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_FETCH);
+    cr_assert_str_eq(f.p.log, "");
+    fx_release(&f);
+}
