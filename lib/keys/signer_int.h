@@ -37,4 +37,28 @@ enum fwup_err fwup_p11_signer_open(const char *uri, const struct fwup_signer_opt
 enum fwup_err fwup_exec_signer_open(const char *command, const struct fwup_signer_opts *opts,
                                     struct fwup_signer **out, struct fwup_diag *diag);
 
+/*
+ * Allocate a signer with ops and kind and a printf-style description (for
+ * messages; truncated to fit). Backends call it, then set ->state.
+ * Returns NULL when out of memory.
+ */
+struct fwup_signer *fwup_signer_alloc(const struct fwup_signer_ops *ops, enum fwup_key_kind kind,
+                                      const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Key kind of a verifier key type (FWUP_V_KEY_P256 -> FWUP_KEY_P256, ...). */
+enum fwup_key_kind fwup_signer_kind_of(uint8_t v_key_type);
+
+/*
+ * Read a passphrase: the first line of `path` (trailing CR/LF dropped), at
+ * most cap-1 bytes plus a NUL into buf, or from secret_cb when path is NULL.
+ * Wipes every temporary. Errors: FWUP_E_IO_OPEN, FWUP_E_KEY_PASSPHRASE
+ * (empty, too long, or no source).
+ */
+enum fwup_err fwup_keys_passphrase(const struct fwup_signer_opts *opts, const char *prompt,
+                                   char *buf, size_t cap, struct fwup_diag *diag);
+
 #endif /* FWUP_SIGNER_INT_H */

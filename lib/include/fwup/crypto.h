@@ -70,6 +70,59 @@ FWUP_API FWUP_NODISCARD enum fwup_err fwup_key_der_to_pem(const uint8_t *der, si
 /* One-shot SHA-256. */
 FWUP_API void fwup_sha256(const uint8_t *p, size_t n, uint8_t out[32]);
 
+/*
+ * Key type a COSE signature or MAC algorithm needs: -7/-9 -> FWUP_V_KEY_P256,
+ * -35/-51 -> P384, -8/-19 -> ED25519, 5 -> HMAC256; FWUP_V_KEY_NONE for any
+ * other id (not a signing algorithm fwup supports).
+ */
+FWUP_API enum fwup_v_key_type fwup_alg_key_type(int32_t alg);
+
+/*
+ * ECDSA signature forms. COSE carries raw r||s, each coordinate left-padded to
+ * the curve size (RFC 9053 §2.1); OpenSSL, openssl(1) and most HSM/KMS APIs
+ * speak X9.62 DER (SEQUENCE { INTEGER r, INTEGER s }).
+ *
+ * fwup_ecdsa_der_to_raw: strict DER (the whole input, canonical encoding) into
+ *   raw[0 .. 2*coord_len); r or s wider than coord_len is rejected.
+ *   Errors: FWUP_E_INVALID_ARG, FWUP_E_COSE_STRUCTURE (not a DER ECDSA signature).
+ * fwup_ecdsa_raw_to_der: raw_len must be even; *der is malloc'd (free()).
+ *   Errors: FWUP_E_INVALID_ARG, FWUP_E_NO_MEMORY.
+ */
+FWUP_API FWUP_NODISCARD enum fwup_err fwup_ecdsa_der_to_raw(const uint8_t *der, size_t der_len,
+                                                            size_t coord_len, uint8_t *raw);
+FWUP_API FWUP_NODISCARD enum fwup_err fwup_ecdsa_raw_to_der(const uint8_t *raw, size_t raw_len,
+                                                            uint8_t **der, size_t *der_len);
+
+/*
+ * How a signature made outside fwup is encoded (detached signing, exec:
+ * signers). AUTO: Ed25519 must be 64 bytes; for ECDSA a strict DER
+ * SEQUENCE is converted, otherwise exactly 2 * coordinate bytes are taken
+ * as raw r||s.
+ */
+enum fwup_sig_format {
+    FWUP_SIG_AUTO = 0,
+    FWUP_SIG_RAW = 1,
+    FWUP_SIG_DER = 2,
+};
+
+/*
+ * Bring an external signature into COSE form for a key of type `key_type`
+ * (enum fwup_v_key_type): raw r||s for ECDSA, 64 bytes for Ed25519, into
+ * out (132 bytes), length in *out_len. It does NOT verify the signature.
+ * Errors: FWUP_E_INVALID_ARG, FWUP_E_COSE_STRUCTURE (wrong length or not DER).
+ */
+FWUP_API FWUP_NODISCARD enum fwup_err fwup_sig_to_cose(uint8_t key_type, enum fwup_sig_format fmt,
+                                                       const uint8_t *in, size_t len,
+                                                       uint8_t out[132], size_t *out_len);
+
+/*
+ * DER SubjectPublicKeyInfo of a key loaded by fwup_key_load_public() or
+ * fwup_key_from_der() (malloc'd, caller frees). HMAC keys have no public
+ * half: FWUP_E_UNSUPPORTED.
+ */
+FWUP_API FWUP_NODISCARD enum fwup_err fwup_key_public_der(const struct fwup_v_key *key,
+                                                          uint8_t **der, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,6 +48,11 @@ struct fwup_signer_opts {
     const char *passphrase_file;
     fwup_secret_fn secret_cb; /* may be NULL: no prompting */
     void *secret_ctx;
+    /* Public key (PEM) of an "exec:" signer (--pub): the command only returns
+     * signatures, so kid, key type and verify-after-sign need it. */
+    const char *public_key_file;
+    /* Seconds an "exec:" command may run before it is killed; 0 = 120. */
+    unsigned exec_timeout_s;
 };
 
 /* Key / algorithm family of a signer. */

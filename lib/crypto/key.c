@@ -1,0 +1,412 @@
+/*
+ * Public keys and HMAC secrets as the verifier sees them (struct fwup_v_key),
+ * RFC 9679 COSE_Key thumbprints, PEM export, one-shot SHA-256.
+ */
+#include <errno.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto_int.h"
+#include "fwup/enc.h"
+#include "fwup/secure.h"
+
+/* A PEM public or private key is well under this; bigger is not a key. */
+#define KEY_FILE_MAX 65536
+
+/* COSE_Key labels and values (RFC 9052 §7, RFC 9053 §7). */
+#define COSE_KEY_KTY 1
+#define COSE_KEY_CRV (-1)
+#define COSE_KEY_X (-2)
+#define COSE_KEY_Y (-3)
+#define COSE_KTY_OKP 1
+#define COSE_KTY_EC2 2
+#define COSE_CRV_P256 1
+#define COSE_CRV_P384 2
+#define COSE_CRV_ED25519 6
+
+void
+fwup_sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+    static const uint8_t empty[1] = {0};
+
+    SHA256(p != NULL ? p : empty, n, out);
+}
+
+/*
+ * Read a small file into memory. The bytes may be a private key: the caller
+ * wipes them (fwup_wipe) before free(). Returns NULL with *err set.
+ */
+static uint8_t *
+slurp(const char *path, size_t max, size_t *len, enum fwup_err *err, struct fwup_diag *diag)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t n = 0;
+
+    *len = 0;
+    if (f == NULL) {
+        *err = fwup_diag_set(diag, FWUP_E_IO_OPEN, NULL, "cannot open key: %s", strerror(errno));
+        return NULL;
+    }
+    /* One byte more than max tells "exactly max" from "too big". */
+    buf = malloc(max + 1);
+    if (buf == NULL) {
+        fclose(f);
+        *err = fwup_diag_set(diag, FWUP_E_NO_MEMORY, NULL, "out of memory");
+        return NULL;
+    }
+    n = fread(buf, 1, max + 1, f);
+    if (ferror(f)) {
+        *err = fwup_diag_set(diag, FWUP_E_IO_READ, NULL, "cannot read key: %s", strerror(errno));
+        goto fail;
+    }
+    if (n > max) {
+        *err = fwup_diag_set(diag, FWUP_E_KEY_FORMAT, NULL, "key file larger than %zu bytes", max);
+        goto fail;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+fail:
+    fclose(f);
+    fwup_wipe(buf, max + 1);
+    free(buf);
+    return NULL;
+}
+
+/* Passphrase callback that never supplies one: loading a PUBLIC key must not
+ * prompt (OpenSSL's default callback would read the terminal). */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return -1;
+}
+
+/* Big-endian coordinate of an EC public key, left-padded to cl bytes. */
+static bool
+ec_coord(const EVP_PKEY *pkey, const char *name, uint8_t *out, size_t cl)
+{
+    BIGNUM *bn = NULL;
+    bool ok =
+        EVP_PKEY_get_bn_param(pkey, name, &bn) == 1 && BN_bn2binpad(bn, out, (int)cl) == (int)cl;
+
+    BN_free(bn);
+    return ok;
+}
+
+enum fwup_err
+fwup_pkey_thumbprint(const EVP_PKEY *pkey, uint8_t out[32])
+{
+    enum fwup_v_key_type t = fwup_pkey_type(pkey);
+    uint8_t x[66], y[66];
+    size_t cl = 32;
+    struct fwup_enc e;
+    struct fwup_bytes b;
+    enum fwup_err rc;
+
+    if (t == FWUP_V_KEY_NONE)
+        return FWUP_E_KEY_FORMAT;
+    /* RFC 9679 §3: the required members only, in deterministic encoding
+     * (RFC 8949 §4.2.1: keys sorted bytewise, 0x01 < 0x20 < 0x21 < 0x22,
+     * i.e. 1, -1, -2, -3). Key bytes are public: no wiping needed. */
+    fwup_enc_init(&e, 256);
+    if (t == FWUP_V_KEY_ED25519) {
+        if (EVP_PKEY_get_raw_public_key(pkey, x, &cl) != 1 || cl != 32) {
+            ERR_clear_error();
+            fwup_enc_release(&e);
+            return FWUP_E_KEY_FORMAT;
+        }
+        fwup_enc_map(&e, 3);
+        fwup_enc_int(&e, COSE_KEY_KTY);
+        fwup_enc_int(&e, COSE_KTY_OKP);
+        fwup_enc_int(&e, COSE_KEY_CRV);
+        fwup_enc_int(&e, COSE_CRV_ED25519);
+        fwup_enc_int(&e, COSE_KEY_X);
+        fwup_enc_bstr(&e, x, 32);
+    } else {
+        cl = fwup_ec_coord_len(t);
+        if (!ec_coord(pkey, OSSL_PKEY_PARAM_EC_PUB_X, x, cl) ||
+            !ec_coord(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, y, cl)) {
+            ERR_clear_error();
+            fwup_enc_release(&e);
+            return FWUP_E_KEY_FORMAT;
+        }
+        fwup_enc_map(&e, 4);
+        fwup_enc_int(&e, COSE_KEY_KTY);
+        fwup_enc_int(&e, COSE_KTY_EC2);
+        fwup_enc_int(&e, COSE_KEY_CRV);
+        fwup_enc_int(&e, t == FWUP_V_KEY_P256 ? COSE_CRV_P256 : COSE_CRV_P384);
+        fwup_enc_int(&e, COSE_KEY_X);
+        fwup_enc_bstr(&e, x, cl);
+        fwup_enc_int(&e, COSE_KEY_Y);
+        fwup_enc_bstr(&e, y, cl);
+    }
+    rc = fwup_enc_error(&e);
+    if (rc == FWUP_OK) {
+        b = fwup_enc_bytes(&e);
+        fwup_sha256(b.ptr, b.len, out);
+    }
+    fwup_enc_release(&e);
+    return rc;
+}
+
+enum fwup_err
+fwup_key_thumbprint(const uint8_t *der, size_t len, uint8_t out[32])
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey;
+    enum fwup_err rc;
+
+    if (der == NULL || out == NULL || len > KEY_FILE_MAX)
+        return FWUP_E_INVALID_ARG;
+    pkey = d2i_PUBKEY(NULL, &p, (long)len);
+    if (pkey == NULL || p != der + len) {
+        ERR_clear_error();
+        EVP_PKEY_free(pkey);
+        return FWUP_E_KEY_FORMAT;
+    }
+    rc = fwup_pkey_thumbprint(pkey, out);
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
+enum fwup_err
+fwup_key_from_der(const uint8_t *der, size_t len, struct fwup_v_key *key, struct fwup_diag *diag)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey;
+    enum fwup_v_key_type t;
+    enum fwup_err rc;
+
+    if (key == NULL)
+        return FWUP_E_INVALID_ARG;
+    memset(key, 0, sizeof *key);
+    if (der == NULL || len == 0 || len > KEY_FILE_MAX)
+        return fwup_diag_set(diag, FWUP_E_INVALID_ARG, NULL, "no public key bytes");
+    pkey = d2i_PUBKEY(NULL, &p, (long)len);
+    if (pkey == NULL || p != der + len) {
+        EVP_PKEY_free(pkey);
+        return fwup_ossl_fail(diag, FWUP_E_KEY_FORMAT, "public key decode");
+    }
+    t = fwup_pkey_type(pkey);
+    if (t == FWUP_V_KEY_NONE) {
+        EVP_PKEY_free(pkey);
+        return fwup_diag_set(diag, FWUP_E_KEY_FORMAT, NULL,
+                             "unsupported key type (need EC P-256, EC P-384 or Ed25519)");
+    }
+    rc = fwup_pkey_thumbprint(pkey, key->kid);
+    if (rc != FWUP_OK) {
+        EVP_PKEY_free(pkey);
+        return fwup_diag_set(diag, rc, NULL, "cannot compute the key thumbprint");
+    }
+    key->handle = pkey;
+    key->type = (uint8_t)t;
+    key->kid_len = 32;
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_key_from_pkey(EVP_PKEY *pkey, struct fwup_v_key *key, struct fwup_diag *diag)
+{
+    unsigned char *der = NULL;
+    int n;
+    enum fwup_err rc;
+
+    /* Round-trip through DER SubjectPublicKeyInfo: the verifier key then
+     * holds a public-only EVP_PKEY even when pkey is a private key, so a
+     * trust anchor never carries private material. */
+    n = i2d_PUBKEY(pkey, &der);
+    if (n <= 0) {
+        memset(key, 0, sizeof *key);
+        return fwup_ossl_fail(diag, FWUP_E_KEY_FORMAT, "public key encode");
+    }
+    rc = fwup_key_from_der(der, (size_t)n, key, diag);
+    OPENSSL_free(der);
+    return rc;
+}
+
+enum fwup_err
+fwup_key_load_public(const char *path, struct fwup_v_key *key, struct fwup_diag *diag)
+{
+    uint8_t *buf;
+    size_t len;
+    BIO *bio = NULL;
+    EVP_PKEY *pkey = NULL;
+    enum fwup_err rc = FWUP_OK;
+
+    if (key == NULL)
+        return FWUP_E_INVALID_ARG;
+    memset(key, 0, sizeof *key);
+    if (path == NULL)
+        return fwup_diag_set(diag, FWUP_E_INVALID_ARG, NULL, "no key file");
+    buf = slurp(path, KEY_FILE_MAX, &len, &rc, diag);
+    if (buf == NULL)
+        return rc;
+    bio = BIO_new_mem_buf(buf, (int)len);
+    if (bio == NULL) {
+        rc = fwup_ossl_fail(diag, FWUP_E_NO_MEMORY, "BIO");
+        goto out;
+    }
+    pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+    if (pkey == NULL) {
+        /* Not a public key: maybe a PEM private key (take its public half). */
+        ERR_clear_error();
+        (void)BIO_reset(bio);
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+    }
+    if (pkey == NULL) {
+        /* Last chance: a bare DER SubjectPublicKeyInfo. */
+        const unsigned char *p = buf;
+        ERR_clear_error();
+        pkey = d2i_PUBKEY(NULL, &p, (long)len);
+        if (pkey != NULL && p != buf + len) {
+            EVP_PKEY_free(pkey);
+            pkey = NULL;
+        }
+    }
+    if (pkey == NULL) {
+        ERR_clear_error();
+        rc = fwup_diag_set(diag, FWUP_E_KEY_FORMAT, NULL,
+                           "not a PEM public key or unencrypted PEM private key");
+        goto out;
+    }
+    rc = fwup_key_from_pkey(pkey, key, diag);
+out:
+    EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    fwup_wipe(buf, len); /* may have been a private key */
+    free(buf);
+    return rc;
+}
+
+enum fwup_err
+fwup_key_load_hmac(const char *path, struct fwup_v_key *key, struct fwup_diag *diag)
+{
+    uint8_t *buf;
+    size_t len;
+    struct fwup_hmac_secret *sec;
+    enum fwup_err rc = FWUP_OK;
+
+    if (key == NULL)
+        return FWUP_E_INVALID_ARG;
+    memset(key, 0, sizeof *key);
+    if (path == NULL)
+        return fwup_diag_set(diag, FWUP_E_INVALID_ARG, NULL, "no key file");
+    buf = slurp(path, FWUP_HMAC_MAX, &len, &rc, diag);
+    if (buf == NULL)
+        return rc;
+    if (len < FWUP_HMAC_MIN) {
+        rc = fwup_diag_set(diag, FWUP_E_KEY_FORMAT, NULL,
+                           "HMAC key is %zu bytes, expected %d..%d raw bytes", len, FWUP_HMAC_MIN,
+                           FWUP_HMAC_MAX);
+        goto out;
+    }
+    /* Secure heap (STYLE.md §7): not swapped, cleansed on free. Falls back
+     * to the normal heap when the secure heap is not initialised. */
+    sec = OPENSSL_secure_zalloc(sizeof *sec);
+    if (sec == NULL) {
+        rc = fwup_diag_set(diag, FWUP_E_NO_MEMORY, NULL, "out of secure memory");
+        goto out;
+    }
+    memcpy(sec->bytes, buf, len);
+    sec->len = len;
+    key->handle = sec;
+    key->type = FWUP_V_KEY_HMAC256;
+    key->kid_len = 0;
+out:
+    fwup_wipe(buf, FWUP_HMAC_MAX + 1);
+    free(buf);
+    return rc;
+}
+
+void
+fwup_key_release(struct fwup_v_key *key)
+{
+    if (key == NULL)
+        return;
+    if (key->type == FWUP_V_KEY_HMAC256) {
+        /* Wipe the secret before the memory goes back to the allocator. */
+        OPENSSL_secure_clear_free((void *)(uintptr_t)key->handle, sizeof(struct fwup_hmac_secret));
+    } else if (key->handle != NULL) {
+        EVP_PKEY_free((EVP_PKEY *)(uintptr_t)key->handle);
+    }
+    memset(key, 0, sizeof *key);
+}
+
+enum fwup_err
+fwup_key_public_der(const struct fwup_v_key *key, uint8_t **der, size_t *len)
+{
+    unsigned char *o = NULL;
+    int n;
+
+    if (key == NULL || der == NULL || len == NULL || key->handle == NULL)
+        return FWUP_E_INVALID_ARG;
+    *der = NULL;
+    *len = 0;
+    if (key->type == FWUP_V_KEY_HMAC256)
+        return FWUP_E_UNSUPPORTED;
+    n = i2d_PUBKEY((EVP_PKEY *)(uintptr_t)key->handle, &o);
+    if (n <= 0) {
+        ERR_clear_error();
+        return FWUP_E_CRYPTO;
+    }
+    *der = malloc((size_t)n);
+    if (*der == NULL) {
+        OPENSSL_free(o);
+        return FWUP_E_NO_MEMORY;
+    }
+    memcpy(*der, o, (size_t)n);
+    *len = (size_t)n;
+    OPENSSL_free(o);
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_key_der_to_pem(const uint8_t *der, size_t len, char **pem)
+{
+    const unsigned char *p = der;
+    EVP_PKEY *pkey = NULL;
+    BIO *bio = NULL;
+    char *data;
+    long n;
+    enum fwup_err rc = FWUP_E_KEY_FORMAT;
+
+    if (der == NULL || pem == NULL || len > KEY_FILE_MAX)
+        return FWUP_E_INVALID_ARG;
+    *pem = NULL;
+    pkey = d2i_PUBKEY(NULL, &p, (long)len);
+    if (pkey == NULL || p != der + len)
+        goto out;
+    rc = FWUP_E_NO_MEMORY;
+    bio = BIO_new(BIO_s_mem());
+    if (bio == NULL || PEM_write_bio_PUBKEY(bio, pkey) != 1)
+        goto out;
+    n = BIO_get_mem_data(bio, &data);
+    if (n <= 0)
+        goto out;
+    *pem = malloc((size_t)n + 1);
+    if (*pem == NULL)
+        goto out;
+    memcpy(*pem, data, (size_t)n);
+    (*pem)[n] = '\0';
+    rc = FWUP_OK;
+out:
+    ERR_clear_error();
+    BIO_free(bio);
+    EVP_PKEY_free(pkey);
+    return rc;
+}
