@@ -116,6 +116,8 @@ FWUP_ERR(DESC_MISSING,       153, "required key missing in description")
 FWUP_ERR(DESC_VALUE,         154, "invalid value in description")
 FWUP_ERR(DESC_CONFLICT,      155, "impossible combination in description")
 FWUP_ERR(DESC_DUPLICATE_KEY, 156, "duplicate key in description")
+FWUP_ERR(DESC_RULE,          157, "description breaks a SUIT manifest rule")
+FWUP_ERR(DESC_FILE,          158, "file named in the description cannot be read")
 
 FWUP_ERR(CONDITION_FAILED,   170, "condition failed")
 FWUP_ERR(ABORTED,            171, "abort command reached")
