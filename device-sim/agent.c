@@ -1,0 +1,462 @@
+/*
+ * The update agent: authenticates an envelope with the device's policy and
+ * runs its UPDATE procedure (fwup_v_process) with flash-backed hooks that
+ * write the payload into the INACTIVE slot.
+ *
+ * Install steps and the power-fail invariant after each (a cut at ANY flash
+ * operation leaves the device bootable with the old image, and re-running
+ * the same install completes it):
+ *
+ *  1. Read and authenticate the envelope, run the processor's checks
+ *     (components, vendor / class / device ids, rollback through
+ *     check_sequence). NO flash write: a rejected envelope leaves the flash
+ *     byte-identical (the hooks below write only from fetch / write_begin).
+ *  2. First write of the update (fetch or write_begin): if the target slot
+ *     still holds an image in the state log, append a record marking it
+ *     EMPTY. Cut before / during it: the log still says what it said, and the
+ *     slot content is untouched. Cut after: the target is empty, the active
+ *     slot is untouched.
+ *  3. Stream the payload: each sector of the target slot is erased at most
+ *     once, lazily, right before its first program; programs are page sized.
+ *     Cut anywhere here: only the target slot changed, and the log does not
+ *     name it as bootable (step 2), so the bootloader never looks at it.
+ *  4. The processor checks the written image (image-match reads it back
+ *     through the read hook). Read only.
+ *  5. Write the envelope after the image (aligned to the write size). Cut:
+ *     as in 3.
+ *  6. COMMIT: append one state record naming the target slot TRIAL, with the
+ *     image length, the manifest sequence number, the envelope's place and
+ *     its SHA-256. This single record program is the commit point: torn, it
+ *     does not verify and the previous record (target EMPTY) wins.
+ * The anti-rollback value is NOT raised here: it is raised when the new
+ * image confirms itself (boot.c), so a trial that fails and is reverted can
+ * be installed again, while anything not newer than the confirmed image is
+ * refused (check_sequence).
+ */
+#include <errno.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+struct agent {
+    struct fwup_sim *s;
+    struct fwup_diag *d;
+    const char *payload_dir;
+    int target;
+    uint32_t cap;          /* bytes the image may use in the slot */
+    uint8_t *erased;       /* per sector of the target slot: erased in this update */
+    uint8_t *page;         /* program buffer, one page */
+    uint32_t page_off;     /* slot offset of the buffered page */
+    uint32_t pos;          /* image bytes received */
+    bool touched;          /* the update has written to the flash */
+    bool writing;          /* between write_begin and write_end */
+    bool written;          /* an image was completely written */
+    uint64_t erases_slot;
+};
+
+static enum fwup_err
+touch(struct agent *a)
+{
+    struct fwup_sim *s = a->s;
+    struct fwup_slot_rec *r = &s->st.slot[a->target];
+
+    if (a->touched)
+        return FWUP_OK;
+    a->touched = true;
+    if (r->state == FWUP_SLOT_EMPTY)
+        return FWUP_OK;
+    /* Step 2: the slot is about to be destroyed; say so in the log first. */
+    memset(r, 0, sizeof *r);
+    r->state = FWUP_SLOT_EMPTY;
+    return fwup_state_append(&s->flash, &s->layout, &s->st, &s->pos, a->d);
+}
+
+/* Program bytes at slot offset `off` (page-contained, write-size multiple),
+ * erasing the sector first if this update has not erased it yet. */
+static enum fwup_err
+slot_program(struct agent *a, uint32_t off, const uint8_t *p, size_t n)
+{
+    const struct fwup_sim_layout *l = &a->s->layout;
+    uint32_t sec = off / l->geom.sector_size;
+    enum fwup_err e;
+
+    if (!a->erased[sec]) {
+        e = fwup_flash_erase(&a->s->flash, (l->slot[a->target].off + off) / l->geom.sector_size,
+                             a->d);
+        if (e != FWUP_OK)
+            return e;
+        a->erased[sec] = 1;
+        a->erases_slot++;
+    }
+    return fwup_flash_program(&a->s->flash, l->slot[a->target].off + off, p, n, a->d);
+}
+
+/* Program the buffered page (the part filled so far, padded with 0xFF up to
+ * the write size: padding programs nothing, the cells are erased). */
+static enum fwup_err
+flush_page(struct agent *a, uint32_t fill)
+{
+    uint32_t ws = a->s->layout.geom.write_size;
+    uint32_t n = (fill + ws - 1) / ws * ws;
+
+    if (fill == 0)
+        return FWUP_OK;
+    memset(a->page + fill, 0xff, n - fill);
+    return slot_program(a, a->page_off, a->page, n);
+}
+
+static bool
+is_ours(struct agent *a, const struct fwup_v_component *c)
+{
+    return c->id.len == a->s->layout.component_len &&
+           memcmp(c->id.ptr, a->s->layout.component, c->id.len) == 0;
+}
+
+static enum fwup_err
+h_component_ok(void *ctx, const struct fwup_v_component *c, bool *ok)
+{
+    *ok = is_ours(ctx, c);
+    return FWUP_OK;
+}
+
+static enum fwup_err
+h_match_ident(void *ctx, enum fwup_v_ident which, struct fwup_bytes value, bool *ok)
+{
+    struct fwup_sim *s = ((struct agent *)ctx)->s;
+    const uint8_t *mine = which == FWUP_V_IDENT_VENDOR  ? (s->has_vendor ? s->vendor : NULL)
+                          : which == FWUP_V_IDENT_CLASS ? (s->has_class ? s->klass : NULL)
+                                                        : (s->has_device ? s->device : NULL);
+
+    /* Identifiers are public compatibility data (SUIT-DIGEST §15), memcmp is fine. */
+    *ok = mine != NULL && value.len == 16 && memcmp(value.ptr, mine, 16) == 0;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+h_check_sequence(void *ctx, uint64_t seq)
+{
+    struct agent *a = ctx;
+
+    /* Rollback (manifest-37 §6.2; DESIGN.md §1.4): only a sequence number
+     * newer than the highest confirmed one may be installed. */
+    if (seq <= a->s->st.anti_rollback)
+        return fwup_diag_set(a->d, FWUP_E_ROLLBACK, "manifest.sequence-number",
+                             "sequence number %llu is not newer than the device's %llu",
+                             (unsigned long long)seq,
+                             (unsigned long long)a->s->st.anti_rollback);
+    return FWUP_OK;
+}
+
+static enum fwup_err
+h_match_slot(void *ctx, const struct fwup_v_component *c, uint64_t slot, bool *ok)
+{
+    struct agent *a = ctx;
+
+    (void)c;
+    *ok = slot == (uint64_t)a->target;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+h_write_begin(void *ctx, const struct fwup_v_component *c, uint64_t size)
+{
+    struct agent *a = ctx;
+
+    (void)c;
+    if (a->written || a->writing)
+        /* A second write would need a second erase of the same sectors. */
+        return fwup_diag_set(a->d, FWUP_E_DIRECTIVE_FAILED, NULL,
+                             "the slot is written twice in one update");
+    if (size > a->cap)
+        return fwup_diag_set(a->d, FWUP_E_LIMIT_BUFFER, NULL,
+                             "image of %llu bytes does not fit in slot %s (%u bytes with the "
+                             "envelope)",
+                             (unsigned long long)size, fwup_sim_slot_name(a->target), a->cap);
+    a->writing = true;
+    a->pos = 0;
+    a->page_off = 0;
+    return touch(a);
+}
+
+static enum fwup_err
+h_write_chunk(void *ctx, const struct fwup_v_component *c, const uint8_t *data, size_t len)
+{
+    struct agent *a = ctx;
+    uint32_t ps = a->s->layout.geom.page_size;
+
+    (void)c;
+    if (!a->writing)
+        return fwup_diag_set(a->d, FWUP_E_BAD_STATE, NULL, "write_chunk outside a write");
+    if (len > a->cap - a->pos)
+        return fwup_diag_set(a->d, FWUP_E_LIMIT_BUFFER, NULL,
+                             "image does not fit in slot %s (%u bytes with the envelope)",
+                             fwup_sim_slot_name(a->target), a->cap);
+    while (len > 0) {
+        uint32_t fill = a->pos - a->page_off;
+        size_t n = ps - fill < len ? ps - fill : len;
+        memcpy(a->page + fill, data, n);
+        a->pos += (uint32_t)n;
+        data += n;
+        len -= n;
+        if (a->pos - a->page_off == ps) {
+            enum fwup_err e = flush_page(a, ps);
+            if (e != FWUP_OK)
+                return e;
+            a->page_off += ps;
+        }
+    }
+    return FWUP_OK;
+}
+
+static enum fwup_err
+h_write_end(void *ctx, const struct fwup_v_component *c)
+{
+    struct agent *a = ctx;
+    enum fwup_err e;
+
+    (void)c;
+    if (!a->writing)
+        return fwup_diag_set(a->d, FWUP_E_BAD_STATE, NULL, "write_end outside a write");
+    e = flush_page(a, a->pos - a->page_off);
+    a->writing = false;
+    a->written = e == FWUP_OK;
+    return e;
+}
+
+static enum fwup_err
+h_fetch(void *ctx, const struct fwup_v_component *c, struct fwup_bytes uri, uint64_t size)
+{
+    struct agent *a = ctx;
+    char name[256], path[PATH_MAX];
+    size_t start = 0, n;
+    uint8_t buf[4096];
+    FILE *f;
+    enum fwup_err e;
+
+    /* Transport-agnostic (DESIGN.md §1.1): the URI's last path segment names
+     * a file in --payloads. Anything odd in it is refused, not sanitised. */
+    for (size_t i = 0; i < uri.len; i++)
+        if (uri.ptr[i] == '/')
+            start = i + 1;
+    n = uri.len - start;
+    if (a->payload_dir == NULL)
+        return fwup_diag_set(a->d, FWUP_E_FETCH, NULL, "payload needed but no --payloads given");
+    if (n == 0 || n >= sizeof name || memchr(uri.ptr + start, 0, n) != NULL ||
+        (n <= 2 && uri.ptr[start] == '.'))
+        return fwup_diag_set(a->d, FWUP_E_FETCH, NULL, "cannot map the URI to a payload file");
+    memcpy(name, uri.ptr + start, n);
+    name[n] = '\0';
+    snprintf(path, sizeof path, "%s/%s", a->payload_dir, name);
+    f = fopen(path, "rb");
+    if (f == NULL)
+        return fwup_diag_set(a->d, FWUP_E_FETCH, NULL, "payload '%s': %s", path, strerror(errno));
+    e = h_write_begin(a, c, size);
+    while (e == FWUP_OK && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        e = h_write_chunk(a, c, buf, n);
+    if (e == FWUP_OK && ferror(f))
+        e = fwup_diag_set(a->d, FWUP_E_FETCH, NULL, "payload '%s': read error", path);
+    fclose(f);
+    if (e == FWUP_OK)
+        e = h_write_end(a, c);
+    return e;
+}
+
+static enum fwup_err
+h_size(void *ctx, const struct fwup_v_component *c, uint64_t *size)
+{
+    struct agent *a = ctx;
+    const struct fwup_slot_rec *r = &a->s->st.slot[a->target];
+
+    (void)c;
+    if (a->touched)
+        *size = a->written ? a->pos : 0;
+    else
+        *size = r->state == FWUP_SLOT_EMPTY ? 0 : r->image_len;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+h_read(void *ctx, const struct fwup_v_component *c, uint64_t off, uint8_t *buf, size_t len)
+{
+    struct agent *a = ctx;
+    uint64_t size;
+
+    h_size(ctx, c, &size);
+    if (off > size || len > size - off)
+        return fwup_diag_set(a->d, FWUP_E_INVALID_ARG, NULL, "read past the image");
+    return fwup_flash_read(&a->s->flash, a->s->layout.slot[a->target].off + (uint32_t)off, buf,
+                           len);
+}
+
+static enum fwup_err
+h_copy(void *ctx, const struct fwup_v_component *dst, const struct fwup_v_component *src)
+{
+    (void)dst;
+    (void)src;
+    return fwup_diag_set(((struct agent *)ctx)->d, FWUP_E_UNSUPPORTED, NULL,
+                         "copy: the device has one component");
+}
+
+static enum fwup_err
+h_swap(void *ctx, const struct fwup_v_component *x, const struct fwup_v_component *y)
+{
+    (void)x;
+    (void)y;
+    return fwup_diag_set(((struct agent *)ctx)->d, FWUP_E_UNSUPPORTED, NULL,
+                         "swap: the device has one component");
+}
+
+static enum fwup_err
+h_invoke(void *ctx, const struct fwup_v_component *c, struct fwup_bytes args)
+{
+    (void)c;
+    (void)args;
+    return fwup_diag_set(((struct agent *)ctx)->d, FWUP_E_UNSUPPORTED, NULL,
+                         "invoke during an update");
+}
+
+/* Step 5: the envelope right after the image, page by page. */
+static enum fwup_err
+write_envelope(struct agent *a, const uint8_t *env, size_t len, uint32_t env_off)
+{
+    uint32_t ps = a->s->layout.geom.page_size, ws = a->s->layout.geom.write_size;
+    uint32_t off = env_off;
+    size_t done = 0;
+
+    while (done < len) {
+        uint32_t room = ps - off % ps;
+        uint32_t n = len - done < room ? (uint32_t)(len - done) : room;
+        uint32_t padded = (n + ws - 1) / ws * ws;
+        enum fwup_err e;
+
+        memcpy(a->page, env + done, n);
+        memset(a->page + n, 0xff, padded - n);
+        e = slot_program(a, off, a->page, padded);
+        if (e != FWUP_OK)
+            return e;
+        off += padded;
+        done += n;
+    }
+    return FWUP_OK;
+}
+
+enum fwup_err
+fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char *payload_dir,
+                 struct fwup_sim_install_result *res, struct fwup_diag *d)
+{
+    static struct fwup_verifier v; /* ~600 bytes: static, like on a device */
+    static struct fwup_v_processor proc;
+    struct fwup_v_diag vd = {0};
+    struct agent a;
+    struct fwup_v_platform plat;
+    const struct fwup_sim_layout *l = &s->layout;
+    uint64_t erases_before = s->flash.run.erases;
+    uint32_t ws = l->geom.write_size, env_off, env_room;
+    struct fwup_slot_rec *r;
+    enum fwup_err e;
+
+    memset(res, 0, sizeof *res);
+    res->slot = -1;
+    memset(&a, 0, sizeof a);
+    if (len > FWUP_SIM_MAX_ENVELOPE)
+        return fwup_diag_set(d, FWUP_E_IO_TOO_BIG, NULL, "envelope larger than %zu bytes",
+                             FWUP_SIM_MAX_ENVELOPE);
+    e = fwup_sim_authenticate(s, &v, env, len, d);
+    if (e != FWUP_OK)
+        return e;
+    res->authenticated = true;
+    res->seq = v.m.sequence_number;
+
+    /* Never overwrite the only known-good image: while the running image is
+     * an unconfirmed trial, the other slot is the fallback. */
+    if (s->st.active != FWUP_SLOT_NONE && s->st.slot[s->st.active].state == FWUP_SLOT_TRIAL)
+        return fwup_diag_set(d, FWUP_E_BAD_STATE, NULL,
+                             "slot %s runs an unconfirmed trial image: confirm it or reboot "
+                             "(revert) before updating",
+                             fwup_sim_slot_name(s->st.active));
+    a.target = s->st.active == FWUP_SLOT_NONE ? 0 : 1 - s->st.active;
+    res->slot = a.target;
+    a.s = s;
+    a.d = d;
+    a.payload_dir = payload_dir;
+    env_room = ((uint32_t)len + ws - 1) / ws * ws;
+    if (env_room >= l->slot[a.target].size)
+        return fwup_diag_set(d, FWUP_E_LIMIT_BUFFER, NULL, "envelope does not fit in a slot");
+    a.cap = (l->slot[a.target].size - env_room) / ws * ws;
+    a.erased = calloc(l->slot[a.target].size / l->geom.sector_size, 1);
+    a.page = malloc(l->geom.page_size);
+    if (a.erased == NULL || a.page == NULL) {
+        e = fwup_diag_set(d, FWUP_E_NO_MEMORY, NULL, "out of memory");
+        goto out;
+    }
+
+    memset(&plat, 0, sizeof plat);
+    plat.ctx = &a;
+    plat.component_ok = h_component_ok;
+    plat.match_ident = h_match_ident;
+    plat.check_sequence = h_check_sequence;
+    plat.match_slot = h_match_slot;
+    plat.fetch = h_fetch;
+    plat.write_begin = h_write_begin;
+    plat.write_chunk = h_write_chunk;
+    plat.write_end = h_write_end;
+    plat.size = h_size;
+    plat.read = h_read;
+    plat.copy = h_copy;
+    plat.swap = h_swap;
+    plat.invoke = h_invoke;
+    proc.require_ident = true;
+    e = fwup_v_process(&v, FWUP_V_PROC_UPDATE, &plat, &proc, &vd);
+    if (e != FWUP_OK) {
+        if (vd.offset != 0 && (d == NULL || d->code == FWUP_OK))
+            fwup_diag_set_at(d, e, vd.offset, NULL, "update procedure failed: %s",
+                             fwup_err_str(e));
+        else
+            fwup_diag_set(d, e, NULL, "update procedure failed: %s", fwup_err_str(e));
+        goto fail_record;
+    }
+    if (!a.written) {
+        e = fwup_diag_set(d, FWUP_E_DIRECTIVE_FAILED, NULL,
+                          "the manifest installed no image into the slot");
+        goto fail_record;
+    }
+    env_off = (a.pos + ws - 1) / ws * ws;
+    e = write_envelope(&a, env, len, env_off);
+    if (e != FWUP_OK)
+        goto out;
+
+    /* Step 6, the commit point. */
+    r = &s->st.slot[a.target];
+    memset(r, 0, sizeof *r);
+    r->state = FWUP_SLOT_TRIAL;
+    r->image_len = a.pos;
+    r->seq = v.m.sequence_number;
+    r->env_off = env_off;
+    r->env_len = (uint32_t)len;
+    SHA256(env, len, r->env_sha256);
+    s->st.last_install.code = FWUP_OK;
+    s->st.last_install.slot = (uint8_t)a.target;
+    s->st.last_install.seq = v.m.sequence_number;
+    e = fwup_state_append(&s->flash, l, &s->st, &s->pos, d);
+    res->image_len = a.pos;
+    goto out;
+
+fail_record:
+    /* Record the failure for reports, but only if the update already wrote
+     * to the flash: a rejected envelope must leave the flash untouched. */
+    if (a.touched && e != FWUP_E_POWER_CUT && !s->flash.cut) {
+        s->st.last_install.code = (uint16_t)e;
+        s->st.last_install.slot = (uint8_t)a.target;
+        s->st.last_install.seq = v.m.sequence_number;
+        (void)fwup_state_append(&s->flash, l, &s->st, &s->pos, NULL);
+    }
+out:
+    res->erases_slot = a.erases_slot;
+    res->erases_state = s->flash.run.erases - erases_before - a.erases_slot;
+    free(a.erased);
+    free(a.page);
+    return e;
+}

@@ -1,0 +1,264 @@
+/*
+ * Layout JSON parser (jansson). Strict: unknown keys are errors, every
+ * number is checked for range and alignment here, so the rest of the
+ * simulator can trust the geometry (every partition offset + size fits in
+ * the flash without wrapping: checked in 64 bits).
+ */
+#include "layout.h"
+
+#include <jansson.h>
+#include <string.h>
+
+static enum fwup_err
+get_u32(json_t *obj, const char *key, const char *path, bool required, uint32_t *out,
+        struct fwup_diag *d)
+{
+    json_t *v = json_object_get(obj, key);
+    json_int_t i;
+
+    if (v == NULL) {
+        if (!required)
+            return FWUP_OK;
+        return fwup_diag_set(d, FWUP_E_DESC_MISSING, path, "missing '%s'", key);
+    }
+    if (!json_is_integer(v))
+        return fwup_diag_set(d, FWUP_E_DESC_TYPE, path, "'%s' must be an integer", key);
+    i = json_integer_value(v);
+    if (i < 0 || i > (json_int_t)UINT32_MAX)
+        return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "'%s' out of range", key);
+    *out = (uint32_t)i;
+    return FWUP_OK;
+}
+
+static enum fwup_err
+only_keys(json_t *obj, const char *path, const char *const *keys, struct fwup_diag *d)
+{
+    const char *k;
+    json_t *v;
+
+    if (!json_is_object(obj))
+        return fwup_diag_set(d, FWUP_E_DESC_TYPE, path, "expected an object");
+    json_object_foreach(obj, k, v) {
+        bool known = false;
+        (void)v;
+        for (size_t i = 0; keys[i] != NULL; i++)
+            known = known || strcmp(k, keys[i]) == 0;
+        if (!known)
+            return fwup_diag_set(d, FWUP_E_DESC_UNKNOWN_KEY, path, "unknown key '%s'", k);
+    }
+    return FWUP_OK;
+}
+
+static enum fwup_err
+get_part(json_t *parts, const char *name, const struct fwup_flash_geom *g,
+         struct fwup_sim_part *p, struct fwup_diag *d)
+{
+    static const char *const keys[] = {"offset", "size", NULL};
+    char path[64];
+    json_t *o = json_object_get(parts, name);
+    enum fwup_err e;
+
+    snprintf(path, sizeof path, "$.partitions.%s", name);
+    if (o == NULL)
+        return fwup_diag_set(d, FWUP_E_DESC_MISSING, "$.partitions", "missing '%s'", name);
+    e = only_keys(o, path, keys, d);
+    if (e == FWUP_OK)
+        e = get_u32(o, "offset", path, true, &p->off, d);
+    if (e == FWUP_OK)
+        e = get_u32(o, "size", path, true, &p->size, d);
+    if (e != FWUP_OK)
+        return e;
+    if (p->size == 0 || p->off % g->sector_size != 0 || p->size % g->sector_size != 0)
+        return fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
+                             "offset and size must be non-zero multiples of the sector size");
+    if ((uint64_t)p->off + p->size > g->size)
+        return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "runs past the end of the flash");
+    return FWUP_OK;
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Append a CBOR head (major type, argument) in shortest form (RFC 8949 §4.2.1). */
+static bool
+put_head(uint8_t *out, size_t cap, size_t *len, uint8_t major, size_t v)
+{
+    uint8_t h[3];
+    size_t n;
+
+    if (v < 24) {
+        h[0] = (uint8_t)(major << 5 | v);
+        n = 1;
+    } else if (v < 256) {
+        h[0] = (uint8_t)(major << 5 | 24);
+        h[1] = (uint8_t)v;
+        n = 2;
+    } else if (v < 65536) {
+        h[0] = (uint8_t)(major << 5 | 25);
+        h[1] = (uint8_t)(v >> 8);
+        h[2] = (uint8_t)v;
+        n = 3;
+    } else {
+        return false;
+    }
+    if (n > cap - *len)
+        return false;
+    memcpy(out + *len, h, n);
+    *len += n;
+    return true;
+}
+
+/* "component": ["flash", {"hex": "00"}]: each element of the
+ * SUIT_Component_Identifier, a text string (its UTF-8 bytes) or
+ * {"hex": "..."}, the same form as the policy's component prefixes. */
+static enum fwup_err
+get_component(json_t *root, struct fwup_sim_layout *l, struct fwup_diag *d)
+{
+    json_t *arr = json_object_get(root, "component");
+    size_t i;
+    json_t *el;
+
+    l->component_len = 0;
+    if (arr == NULL) {
+        /* Default [h'00'], the component of the draft's examples. */
+        l->component[0] = 0x81;
+        l->component[1] = 0x41;
+        l->component[2] = 0x00;
+        l->component_len = 3;
+        return FWUP_OK;
+    }
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 23)
+        return fwup_diag_set(d, FWUP_E_DESC_TYPE, "$.component",
+                             "expected an array of 1 to 23 identifier elements");
+    put_head(l->component, sizeof l->component, &l->component_len, 4, json_array_size(arr));
+    json_array_foreach(arr, i, el) {
+        const char *s = json_string_value(el);
+        const char *h = json_string_value(json_object_get(el, "hex"));
+        size_t n = s != NULL ? json_string_length(el) : h != NULL ? strlen(h) : 1;
+        size_t bl = s != NULL ? n : n / 2;
+
+        if ((s == NULL && h == NULL) || (h != NULL && n % 2 != 0))
+            return fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.component",
+                                 "element %zu is not a string or {\"hex\": even-length hex}", i);
+        if (!put_head(l->component, sizeof l->component, &l->component_len, 2, bl) ||
+            bl > sizeof l->component - l->component_len)
+            return fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.component",
+                                 "component identifier longer than %d bytes",
+                                 FWUP_SIM_MAX_COMPONENT_ID);
+        if (s != NULL) {
+            memcpy(l->component + l->component_len, s, n);
+            l->component_len += n;
+            continue;
+        }
+        for (size_t k = 0; k < n; k += 2) {
+            int hi = hexval(h[k]), lo = hexval(h[k + 1]);
+            if (hi < 0 || lo < 0)
+                return fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.component",
+                                     "element %zu is not hex", i);
+            l->component[l->component_len++] = (uint8_t)(hi << 4 | lo);
+        }
+    }
+    return FWUP_OK;
+}
+
+static bool
+overlap(const struct fwup_sim_part *a, const struct fwup_sim_part *b)
+{
+    return a->off < b->off + b->size && b->off < a->off + a->size;
+}
+
+enum fwup_err
+fwup_layout_parse(const char *text, size_t len, struct fwup_sim_layout *l, struct fwup_diag *d)
+{
+    static const char *const top[] = {"flash", "partitions", "component", "trial_boots",
+                                      "$comment", NULL};
+    static const char *const fkeys[] = {"size", "sector_size", "write_size", "page_size", NULL};
+    static const char *const pkeys[] = {"bootloader", "slot_a", "slot_b", "state", NULL};
+    json_error_t je;
+    json_t *root, *fl, *parts;
+    enum fwup_err e;
+    const struct fwup_sim_part *all[4];
+
+    memset(l, 0, sizeof *l);
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL) {
+        e = fwup_diag_set(d, FWUP_E_DESC_SYNTAX, NULL, "%s", je.text);
+        if (d != NULL) {
+            d->line = je.line;
+            d->column = je.column;
+        }
+        return e;
+    }
+    e = only_keys(root, "$", top, d);
+    if (e != FWUP_OK)
+        goto out;
+    fl = json_object_get(root, "flash");
+    parts = json_object_get(root, "partitions");
+    if (fl == NULL || parts == NULL) {
+        e = fwup_diag_set(d, FWUP_E_DESC_MISSING, "$", "missing '%s'",
+                          fl == NULL ? "flash" : "partitions");
+        goto out;
+    }
+    e = only_keys(fl, "$.flash", fkeys, d);
+    if (e == FWUP_OK)
+        e = get_u32(fl, "size", "$.flash", true, &l->geom.size, d);
+    if (e == FWUP_OK)
+        e = get_u32(fl, "sector_size", "$.flash", true, &l->geom.sector_size, d);
+    if (e == FWUP_OK)
+        e = get_u32(fl, "write_size", "$.flash", true, &l->geom.write_size, d);
+    l->geom.page_size = 256;
+    if (e == FWUP_OK)
+        e = get_u32(fl, "page_size", "$.flash", false, &l->geom.page_size, d);
+    if (e == FWUP_OK && fwup_flash_geom_check(&l->geom, NULL) != FWUP_OK)
+        e = fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.flash",
+                          "expected powers of two with write_size <= page_size <= "
+                          "sector_size, and size a multiple of sector_size");
+    if (e == FWUP_OK)
+        e = only_keys(parts, "$.partitions", pkeys, d);
+    if (e == FWUP_OK)
+        e = get_part(parts, "bootloader", &l->geom, &l->boot, d);
+    if (e == FWUP_OK)
+        e = get_part(parts, "slot_a", &l->geom, &l->slot[0], d);
+    if (e == FWUP_OK)
+        e = get_part(parts, "slot_b", &l->geom, &l->slot[1], d);
+    if (e == FWUP_OK)
+        e = get_part(parts, "state", &l->geom, &l->state, d);
+    if (e != FWUP_OK)
+        goto out;
+    /* The log needs a sector to erase that never holds the newest record. */
+    if (l->state.size < 2 * l->geom.sector_size) {
+        e = fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.partitions.state",
+                          "the state partition needs at least two sectors");
+        goto out;
+    }
+    all[0] = &l->boot;
+    all[1] = &l->slot[0];
+    all[2] = &l->slot[1];
+    all[3] = &l->state;
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++)
+            if (overlap(all[i], all[j])) {
+                e = fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.partitions",
+                                  "partitions '%s' and '%s' overlap", pkeys[i], pkeys[j]);
+                goto out;
+            }
+    e = get_component(root, l, d);
+    if (e != FWUP_OK)
+        goto out;
+    l->trial_boots = 1;
+    e = get_u32(root, "trial_boots", "$", false, &l->trial_boots, d);
+    if (e == FWUP_OK && (l->trial_boots == 0 || l->trial_boots > 100))
+        e = fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.trial_boots", "expected 1 to 100");
+out:
+    json_decref(root);
+    return e;
+}
