@@ -165,7 +165,12 @@ h_write_begin(void *ctx, const struct fwup_v_component *c, uint64_t size)
 {
     struct agent *a = ctx;
 
-    (void)c;
+    /* Ciphertext must never be stored as if it were the image: until the
+     * device can decrypt (a provisioned KEK or private key), an encrypted
+     * payload is refused before the first erase. */
+    if (c->enc_info.len > 0)
+        return fwup_diag_set(a->d, FWUP_E_UNSUPPORTED, NULL,
+                             "encrypted payload, and this device has no decryption key");
     if (a->written || a->writing)
         /* A second write would need a second erase of the same sectors. */
         return fwup_diag_set(a->d, FWUP_E_DIRECTIVE_FAILED, NULL,

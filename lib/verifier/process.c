@@ -346,6 +346,10 @@ component(const struct run *x, uint32_t i)
     c.index = i;
     c.slot = (pp->set & PBIT(FWUP_SUIT_PARAM_COMPONENT_SLOT)) ? (int64_t)pp->num[FWUP_V_P_SLOT] : -1;
     c.id = bytes_of(x->in, x->in->m.components[i]);
+    c.enc_info.ptr = NULL;
+    c.enc_info.len = 0;
+    if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
+        c.enc_info = bytes_of(x->in, pp->span[FWUP_V_P_ENC_INFO]);
     return c;
 }
 
@@ -503,10 +507,6 @@ exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
         struct fwup_bytes uri, payload;
         if ((pp->set & PBIT(FWUP_SUIT_PARAM_URI)) == 0)
             return error_step(x, FWUP_E_FETCH, off);
-        /* Decryption ([ENC]) is not wired to a platform hook yet: refuse
-         * rather than install ciphertext as if it were the image. */
-        if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
-            return error_step(x, FWUP_E_SUIT_UNSUPPORTED_PARAM, off);
         uri = bytes_of(x->in, pp->span[FWUP_V_P_URI]);
         if (uri.len > 0 && uri.ptr[0] == '#') {
             /* Integrated payload: the bytes are in the envelope, outside the
@@ -523,8 +523,6 @@ exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
     case FWUP_SUIT_CMD_WRITE:
         if ((pp->set & PBIT(FWUP_SUIT_PARAM_CONTENT)) == 0)
             return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
-        if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
-            return error_step(x, FWUP_E_SUIT_UNSUPPORTED_PARAM, off);
         e = write_bytes(x, &c, bytes_of(x->in, pp->span[FWUP_V_P_CONTENT]));
         return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
     case FWUP_SUIT_CMD_COPY:
@@ -534,8 +532,6 @@ exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
         if ((pp->set & PBIT(FWUP_SUIT_PARAM_SOURCE_COMPONENT)) == 0 ||
             pp->num[FWUP_V_P_SOURCE] >= x->in->m.n_components || pp->num[FWUP_V_P_SOURCE] == i)
             return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
-        if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
-            return error_step(x, FWUP_E_SUIT_UNSUPPORTED_PARAM, off);
         src = component(x, (uint32_t)pp->num[FWUP_V_P_SOURCE]);
         e = (cmd == FWUP_SUIT_CMD_COPY) ? x->plat->copy(x->plat->ctx, &c, &src)
                                    : x->plat->swap(x->plat->ctx, &c, &src);

@@ -102,12 +102,22 @@ enum fwup_v_ident {
 /*
  * The component a hook acts on: its index in the manifest, its identifier
  * (the encoded SUIT_Component_Identifier, a CBOR array of bstr, as a view into
- * the envelope), and the component-slot parameter if one is set (-1 if not).
+ * the envelope), the component-slot parameter if one is set (-1 if not), and
+ * the encryption-info parameter if one is set (len 0 if not).
+ *
+ * Encryption ([ENC] draft-ietf-suit-firmware-encryption §4): when enc_info is
+ * set on the DESTINATION of fetch, write or copy, the bytes arriving are
+ * ciphertext and the platform must decrypt them (SUIT_Encryption_Info =
+ * COSE_Encrypt, detached ciphertext) while storing, with its own key material
+ * (a KEK or a device private key); a platform that cannot decrypt returns
+ * FWUP_E_DECRYPT or FWUP_E_UNSUPPORTED and must leave the active image intact.
+ * The processor itself holds no content key.
  */
 struct fwup_v_component {
     uint32_t index;
     int64_t slot;
     struct fwup_bytes id;
+    struct fwup_bytes enc_info;
 };
 
 /*
