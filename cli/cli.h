@@ -38,6 +38,8 @@ int fwup_cmd_pubkey(int argc, char **argv);
 int fwup_cmd_verify(int argc, char **argv);
 int fwup_cmd_show(int argc, char **argv);
 int fwup_cmd_keys(int argc, char **argv);
+int fwup_cmd_encrypt(int argc, char **argv);
+int fwup_cmd_report(int argc, char **argv);
 
 /*
  * Print a usage error: "fwup: error: <msg>" and "try 'fwup <cmd> --help'" on
