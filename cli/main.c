@@ -21,6 +21,8 @@ const struct fwup_cmd fwup_cmds[] = {
     {"keygen", fwup_cmd_keygen, "make a key pair (ES256, ES384, Ed25519) or an HMAC key"},
     {"pubkey", fwup_cmd_pubkey, "export the public key of a key file or pkcs11: URI as PEM"},
     {"keys", fwup_cmd_keys, "list PKCS#11 tokens and keys a URI matches"},
+    {"encrypt", fwup_cmd_encrypt, "encrypt a payload once for a device class (A128GCM/A128CTR)"},
+    {"report", fwup_cmd_report, "decode SUIT reports and summarise a fleet rollout"},
     {NULL, NULL, NULL},
 };
 
@@ -75,7 +77,10 @@ main(int argc, char **argv)
         }
     }
     if (i >= argc) {
-        print_help(stderr);
+        /* A usage error is one line of reason plus a pointer to the help
+         * (curl's helpf), not the whole help text on stderr. */
+        fwup_cli_errorf("no command given");
+        fprintf(stderr, "try 'fwup --help'\n");
         return FWUP_EXIT_USAGE;
     }
     if (strcmp(argv[i], "help") == 0) {

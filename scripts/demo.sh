@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# scripts/demo.sh [BUILD_DIR]      (default build; scripts/setup.sh runs it)
+#
+# The end-to-end demo, each step printed as the command it runs:
+#   1. show and verify the draft's example envelope (tests/vectors/draft37),
+#   2. create a release envelope from device-sim/example/release.json,
+#   3. sign it as the author and as the operator (demo keys made by
+#      `fwup keygen`, or keys/demo-*.pem when present),
+#   4. verify it with --require author,operator, and check that the author's
+#      signature alone is refused,
+#   5. sign as the operator with a key that never leaves a (SoftHSM) token,
+#      reached through a pkcs11: URI, and verify again.
+#
+# A step whose command or input does not exist yet says so and is skipped (a
+# command is available when `fwup help CMD` succeeds). A step that is
+# available and fails stops the demo with a non-zero exit.
+# Outputs are left in BUILD_DIR/demo/ to look at.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+FWUP=${FWUP:-$PWD/$build/cli/fwup}
+[ -x "$FWUP" ] || { echo "demo: $FWUP not built (run scripts/setup.sh)" >&2; exit 2; }
+out=$build/demo
+rm -rf "$out"
+mkdir -p "$out"
+
+step=0
+skipped=0
+trap 'echo "demo: FAILED in step $step (exit $?)" >&2' ERR
+section() {
+    step=$((step + 1))
+    printf '\n== %d. %s\n' "$step" "$*"
+}
+# show CMD...: the command as one could paste it (fwup for the binary's
+# path, single quotes around words the shell would split, like pkcs11: URIs).
+show() {
+    local a line=
+    for a in "$@"; do
+        [ "$a" = "$FWUP" ] && a=fwup
+        a=${a#"$PWD"/}
+        case "$a" in
+        *[!A-Za-z0-9_./:=,@%+-]*) a="'$a'" ;;
+        esac
+        line="$line $a"
+    done
+    printf '$%s' "$line"
+}
+# run CMD...: echo it, run it, stop the demo if it fails.
+run() {
+    show "$@"
+    echo
+    "$@"
+}
+# run_expect CODE CMD...: echo it, run it, require exit CODE (for a refusal).
+run_expect() {
+    local want=$1 got
+    shift
+    show "$@"
+    echo "   # expect exit $want"
+    set +e
+    "$@"
+    got=$?
+    set -e
+    if [ "$got" != "$want" ]; then
+        echo "demo: expected exit $want, got $got" >&2
+        exit 1
+    fi
+}
+available() { "$FWUP" help "$1" >/dev/null 2>&1; }
+skip() {
+    echo "(not available yet: $*; skipped)"
+    skipped=$((skipped + 1))
+}
+
+VEC=tests/vectors/draft37
+run "$FWUP" --version
+
+section "show the draft's example 2 (tests/vectors/draft37/example2.suit)"
+if available show; then
+    run "$FWUP" show "$VEC/example2.suit"
+else
+    skip "'fwup show'"
+fi
+
+section "verify it against the draft's example key"
+if available verify; then
+    run "$FWUP" verify "$VEC/example2.suit" -t "$VEC/example-pub.pem"
+    # The same envelope with one byte of its text changed must be refused.
+    if [ -f tests/vectors/negative/example2-text-tampered.suit ]; then
+        run_expect 1 "$FWUP" verify tests/vectors/negative/example2-text-tampered.suit \
+            -t "$VEC/example-pub.pem"
+    fi
+else
+    skip "'fwup verify'"
+fi
+
+section "create a release from device-sim/example/release.json"
+release=
+if [ ! -f device-sim/example/release.json ]; then
+    skip "device-sim/example/release.json"
+elif ! available create; then
+    skip "'fwup create'"
+else
+    run "$FWUP" create device-sim/example/release.json -o "$out/release.suit"
+    release=$out/release.suit
+    if available show; then
+        run "$FWUP" show "$release"
+    fi
+fi
+
+section "demo keys for the author and the operator"
+keys=
+if [ -f keys/demo-author.pem ] && [ -f keys/demo-operator.pem ] &&
+    [ -f keys/demo-author.pub.pem ] && [ -f keys/demo-operator.pub.pem ]; then
+    # Committed demo keys (keys/README.md: never for anything real).
+    echo "author: keys/demo-author.pem (P-256), operator: keys/demo-operator.pem (Ed25519)"
+    author=keys/demo-author operator=keys/demo-operator
+    keys=yes
+elif available keygen; then
+    run "$FWUP" keygen -a ES256 -o "$out/author.pem" --pub "$out/author.pub.pem"
+    run "$FWUP" keygen -a Ed25519 -o "$out/operator.pem" --pub "$out/operator.pub.pem"
+    author=$out/author operator=$out/operator
+    keys=yes
+else
+    skip "'fwup keygen' (and no keys/demo-*.pem)"
+fi
+
+section "sign as the author, then as the operator"
+signed=
+if [ -z "$release" ] || [ -z "$keys" ]; then
+    skip "needs the release and the keys above"
+elif ! available sign; then
+    skip "'fwup sign'"
+else
+    run "$FWUP" sign "$release" -k "$author.pem" -o "$out/release.author.suit"
+    run "$FWUP" sign "$out/release.author.suit" -k "$operator.pem" -o "$out/release.signed.suit"
+    signed=$out/release.signed.suit
+fi
+
+section "verify: both the author's and the operator's signature are required"
+if [ -z "$signed" ]; then
+    skip "needs the signed release above"
+elif ! available verify; then
+    skip "'fwup verify'"
+else
+    run "$FWUP" verify "$signed" -t author="$author.pub.pem" \
+        -t operator="$operator.pub.pem" --require author,operator
+    # Signed by the author only: the all-of policy says no (exit 1).
+    run_expect 1 "$FWUP" verify "$out/release.author.suit" -t author="$author.pub.pem" \
+        -t operator="$operator.pub.pem" --require author,operator
+fi
+
+section "the operator signs with a key that never leaves an HSM (SoftHSM2 via pkcs11:)"
+if [ -z "$signed" ]; then
+    skip "needs the author-signed release above"
+elif ! command -v softhsm2-util >/dev/null || [ ! -x keys/hsm-setup.sh ]; then
+    skip "SoftHSM2 or keys/hsm-setup.sh"
+elif ! available pubkey || ! "$FWUP" help sign 2>/dev/null | grep -q 'pkcs11:'; then
+    skip "'fwup sign' with a pkcs11: key, 'fwup pubkey'"
+else
+    # A throw-away token under build/demo/hsm (its own SOFTHSM2_CONF).
+    echo "\$ eval \"\$(keys/hsm-setup.sh $out/hsm)\""
+    eval "$(keys/hsm-setup.sh "$out/hsm" 2>"$out/hsm-setup.log")" ||
+        { cat "$out/hsm-setup.log" >&2; exit 1; }
+    # The PIN comes from the environment, never from argv.
+    export FWUP_PKCS11_PIN=$FWUP_HSM_PIN
+    run "$FWUP" pubkey "$FWUP_HSM_OPERATOR_URI" -o "$out/hsm-operator.pub.pem"
+    run "$FWUP" sign "$out/release.author.suit" -k "$FWUP_HSM_OPERATOR_URI" \
+        -o "$out/release.hsm.suit"
+    run "$FWUP" verify "$out/release.hsm.suit" -t author="$author.pub.pem" \
+        -t operator="$out/hsm-operator.pub.pem" --require author,operator
+fi
+
+echo
+if [ "$skipped" -gt 0 ]; then
+    echo "demo: done, $skipped step(s) not available yet; outputs in $out/"
+else
+    echo "demo: done; outputs in $out/"
+fi
