@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "sim.h"
 
 struct agent {
@@ -55,7 +56,12 @@ struct agent {
     bool writing;          /* between write_begin and write_end */
     bool written;          /* an image was completely written */
     uint64_t erases_slot;
+    struct fwup_decrypt *dec; /* the payload is ciphertext: decrypt while storing */
+    uint8_t *dbuf;            /* plaintext out of the decryptor, DEC_CHUNK bytes */
 };
+
+/* Plaintext is written to the slot in pieces of this size. */
+#define DEC_CHUNK 4096
 
 static enum fwup_err
 touch(struct agent *a)
@@ -160,41 +166,36 @@ h_match_slot(void *ctx, const struct fwup_v_component *c, uint64_t slot, bool *o
     return FWUP_OK;
 }
 
+/* Parse the encryption info and unwrap the CEK with the provisioned key. */
 static enum fwup_err
-h_write_begin(void *ctx, const struct fwup_v_component *c, uint64_t size)
+start_decrypt(struct agent *a, struct fwup_bytes info)
 {
-    struct agent *a = ctx;
+    struct fwup_enc_info *pi;
+    enum fwup_err e;
 
-    /* Ciphertext must never be stored as if it were the image: until the
-     * device can decrypt (a provisioned KEK or private key), an encrypted
-     * payload is refused before the first erase. */
-    if (c->enc_info.len > 0)
-        return fwup_diag_set(a->d, FWUP_E_UNSUPPORTED, NULL,
-                             "encrypted payload, and this device has no decryption key");
-    if (a->written || a->writing)
-        /* A second write would need a second erase of the same sectors. */
-        return fwup_diag_set(a->d, FWUP_E_DIRECTIVE_FAILED, NULL,
-                             "the slot is written twice in one update");
-    if (size > a->cap)
-        return fwup_diag_set(a->d, FWUP_E_LIMIT_BUFFER, NULL,
-                             "image of %llu bytes does not fit in slot %s (%u bytes with the "
-                             "envelope)",
-                             (unsigned long long)size, fwup_sim_slot_name(a->target), a->cap);
-    a->writing = true;
-    a->pos = 0;
-    a->page_off = 0;
-    return touch(a);
+    if (a->s->dec_key == NULL)
+        return fwup_diag_set(a->d, FWUP_E_DECRYPT, "encryption-info",
+                             "encrypted payload, and this device has no decryption key "
+                             "(provision one with init --kek or --device-key)");
+    pi = malloc(sizeof *pi);
+    a->dbuf = malloc(DEC_CHUNK);
+    if (pi == NULL || a->dbuf == NULL) {
+        free(pi);
+        return fwup_diag_set(a->d, FWUP_E_NO_MEMORY, NULL, "out of memory");
+    }
+    e = fwup_enc_info_parse(info.ptr, info.len, pi, a->d);
+    if (e == FWUP_OK)
+        e = fwup_decrypt_new(pi, a->s->dec_key, &a->dec, a->d);
+    free(pi);
+    return e;
 }
 
+/* Plaintext image bytes into the slot, page by page. */
 static enum fwup_err
-h_write_chunk(void *ctx, const struct fwup_v_component *c, const uint8_t *data, size_t len)
+store(struct agent *a, const uint8_t *data, size_t len)
 {
-    struct agent *a = ctx;
     uint32_t ps = a->s->layout.geom.page_size;
 
-    (void)c;
-    if (!a->writing)
-        return fwup_diag_set(a->d, FWUP_E_BAD_STATE, NULL, "write_chunk outside a write");
     if (len > a->cap - a->pos)
         return fwup_diag_set(a->d, FWUP_E_LIMIT_BUFFER, NULL,
                              "image does not fit in slot %s (%u bytes with the envelope)",
@@ -217,6 +218,65 @@ h_write_chunk(void *ctx, const struct fwup_v_component *c, const uint8_t *data, 
 }
 
 static enum fwup_err
+h_write_begin(void *ctx, const struct fwup_v_component *c, uint64_t size)
+{
+    struct agent *a = ctx;
+
+    enum fwup_err e;
+
+    if (a->written || a->writing)
+        /* A second write would need a second erase of the same sectors. */
+        return fwup_diag_set(a->d, FWUP_E_DIRECTIVE_FAILED, NULL,
+                             "the slot is written twice in one update");
+    if (size > a->cap)
+        return fwup_diag_set(a->d, FWUP_E_LIMIT_BUFFER, NULL,
+                             "image of %llu bytes does not fit in slot %s (%u bytes with the "
+                             "envelope)",
+                             (unsigned long long)size, fwup_sim_slot_name(a->target), a->cap);
+    /* Encrypted payload ([ENC] §4: encryption-info on the destination of
+     * fetch / write): set up decryption BEFORE the first flash operation, so
+     * a device without the key, with the wrong key, or facing an info it
+     * cannot use, refuses with the flash untouched. */
+    if (c->enc_info.len > 0) {
+        e = start_decrypt(a, c->enc_info);
+        if (e != FWUP_OK)
+            return e;
+    }
+    a->writing = true;
+    a->pos = 0;
+    a->page_off = 0;
+    return touch(a);
+}
+
+static enum fwup_err
+h_write_chunk(void *ctx, const struct fwup_v_component *c, const uint8_t *data, size_t len)
+{
+    struct agent *a = ctx;
+
+    (void)c;
+    if (!a->writing)
+        return fwup_diag_set(a->d, FWUP_E_BAD_STATE, NULL, "write_chunk outside a write");
+    if (a->dec == NULL)
+        return store(a, data, len);
+    /* Decrypt while storing, a piece at a time: the device never holds the
+     * image. With A128GCM this plaintext is not yet authenticated; it goes
+     * only into the inactive slot, which nothing names bootable until the
+     * commit record, written after the tag check (write_end) and the
+     * image-match. */
+    while (len > 0) {
+        size_t n = len < DEC_CHUNK ? len : DEC_CHUNK, got = 0;
+        enum fwup_err e = fwup_decrypt_update(a->dec, data, n, a->dbuf, DEC_CHUNK, &got, a->d);
+        if (e == FWUP_OK)
+            e = store(a, a->dbuf, got);
+        if (e != FWUP_OK)
+            return e;
+        data += n;
+        len -= n;
+    }
+    return FWUP_OK;
+}
+
+static enum fwup_err
 h_write_end(void *ctx, const struct fwup_v_component *c)
 {
     struct agent *a = ctx;
@@ -225,6 +285,17 @@ h_write_end(void *ctx, const struct fwup_v_component *c)
     (void)c;
     if (!a->writing)
         return fwup_diag_set(a->d, FWUP_E_BAD_STATE, NULL, "write_end outside a write");
+    if (a->dec != NULL) {
+        /* A128GCM: the tag check. A failure leaves the slot EMPTY in the
+         * log (step 2) and the install is never committed. */
+        e = fwup_decrypt_final(a->dec, a->d);
+        fwup_decrypt_free(a->dec);
+        a->dec = NULL;
+        if (e != FWUP_OK) {
+            a->writing = false;
+            return e;
+        }
+    }
     e = flush_page(a, a->pos - a->page_off);
     a->writing = false;
     a->written = e == FWUP_OK;
@@ -323,6 +394,19 @@ h_invoke(void *ctx, const struct fwup_v_component *c, struct fwup_bytes args)
                          "invoke during an update");
 }
 
+/* One record per command executed, for the attempt's SUIT report
+ * (report.c decides from the reporting policy what is kept). */
+static void
+h_record(void *ctx, int32_t section, uint32_t offset, uint32_t component, int32_t command,
+         enum fwup_err result, uint32_t rep_policy)
+{
+    struct fwup_sim *s = ((struct agent *)ctx)->s;
+
+    if (s->attempt != NULL)
+        fwup_sim_attempt_note(s->attempt, section, offset, component, command, result,
+                              rep_policy);
+}
+
 /* Step 5: the envelope right after the image, page by page. */
 static enum fwup_err
 write_envelope(struct agent *a, const uint8_t *env, size_t len, uint32_t env_off)
@@ -346,6 +430,13 @@ write_envelope(struct agent *a, const uint8_t *env, size_t len, uint32_t env_off
         done += n;
     }
     return FWUP_OK;
+}
+
+/* [UM] use-before: the device clock. */
+static enum fwup_err
+h_now(void *ctx, uint64_t *utc_seconds)
+{
+    return fwup_sim_clock(((struct agent *)ctx)->s, utc_seconds);
 }
 
 enum fwup_err
@@ -413,7 +504,12 @@ fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char 
     plat.copy = h_copy;
     plat.swap = h_swap;
     plat.invoke = h_invoke;
-    proc.require_ident = true;
+    plat.record = h_record;
+    plat.now = h_now;
+    /* Vendor and class checks are required unless the device was
+     * provisioned with --no-identity-checks (docs/device-sim.md: then any
+     * manifest signed by a trusted key applies to it). */
+    proc.require_ident = s->require_ident;
     e = fwup_v_process(&v, FWUP_V_PROC_UPDATE, &plat, &proc, &vd);
     if (e != FWUP_OK) {
         if (vd.offset != 0 && (d == NULL || d->code == FWUP_OK))
@@ -461,6 +557,8 @@ fail_record:
 out:
     res->erases_slot = a.erases_slot;
     res->erases_state = s->flash.run.erases - erases_before - a.erases_slot;
+    fwup_decrypt_free(a.dec); /* an install that failed mid-payload */
+    free(a.dbuf);
     free(a.erased);
     free(a.page);
     return e;

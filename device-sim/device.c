@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include "fwup/secure.h"
 #include "sim.h"
 
 /* RFC 9562 §6.6: the DNS namespace, for vendor-id = UUID5(DNS, domain). */
@@ -162,6 +164,39 @@ write_json(json_t *j, const char *path, struct fwup_diag *d)
     return FWUP_OK;
 }
 
+/* Provision the payload decryption key (docs/encryption.md): a copy in
+ * DIR/keys/, created owner-only (0600) and exclusively, like a private key
+ * file (STYLE.md §6). The bytes are secret: wiped before free. */
+static enum fwup_err
+provision_secret(const char *dir, const char *src, const char *name, struct fwup_diag *d)
+{
+    char kdir[PATH_MAX], dst[PATH_MAX];
+    uint8_t buf[16384];
+    size_t n;
+    FILE *in;
+    int fd;
+    enum fwup_err e = FWUP_OK;
+
+    if (path_join(kdir, sizeof kdir, dir, "keys") != FWUP_OK ||
+        path_join(dst, sizeof dst, kdir, name) != FWUP_OK)
+        return fwup_diag_set(d, FWUP_E_INVALID_ARG, NULL, "path too long");
+    if (mkdir(kdir, 0755) != 0 && errno != EEXIST)
+        return fwup_diag_set(d, FWUP_E_IO_WRITE, NULL, "cannot create '%s'", kdir);
+    in = fopen(src, "rb");
+    if (in == NULL)
+        return fwup_diag_set(d, FWUP_E_IO_OPEN, NULL, "cannot open '%s': %s", src,
+                             strerror(errno));
+    n = fread(buf, 1, sizeof buf, in);
+    fclose(in);
+    fd = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || write(fd, buf, n) != (ssize_t)n || fsync(fd) != 0)
+        e = fwup_diag_set(d, FWUP_E_IO_WRITE, NULL, "cannot write '%s'", dst);
+    if (fd >= 0 && close(fd) != 0 && e == FWUP_OK)
+        e = fwup_diag_set(d, FWUP_E_IO_WRITE, NULL, "cannot write '%s'", dst);
+    fwup_wipe(buf, sizeof buf);
+    return e;
+}
+
 /* Copy the policy into the device: keys to DIR/keys/anchor-N.pem and a
  * policy.json naming them, so the device does not depend on files outside
  * its directory after init (it was "provisioned"). */
@@ -295,6 +330,19 @@ fwup_sim_init(const char *dir, const struct fwup_sim_init_opts *o, struct fwup_d
     if (e != FWUP_OK)
         goto out;
     fwup_sim_policy_release(&pol);
+    /* And the decryption key: a wrong file is refused before DIR exists. */
+    if (o->kek_path != NULL || o->device_key_path != NULL) {
+        struct fwup_enc_key *k = NULL;
+        e = o->kek_path != NULL ? fwup_enc_key_load_kek(o->kek_path, &k, d)
+                                : fwup_enc_key_load_pem(o->device_key_path, &k, d);
+        if (e == FWUP_OK && o->device_key_path != NULL &&
+            fwup_enc_key_kind(k) != FWUP_ENC_KEY_EC_PRIV)
+            e = fwup_diag_set(d, FWUP_E_KEY_FORMAT, NULL,
+                              "--device-key needs the device's PRIVATE P-256 key");
+        fwup_enc_key_free(k);
+        if (e != FWUP_OK)
+            goto out;
+    }
 
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         e = fwup_diag_set(d, FWUP_E_IO_WRITE, NULL, "cannot create '%s': %s", dir,
@@ -320,6 +368,10 @@ fwup_sim_init(const char *dir, const struct fwup_sim_init_opts *o, struct fwup_d
     if (e != FWUP_OK)
         goto out;
     e = provision_policy(dir, o->policy_path, d);
+    if (e == FWUP_OK && o->kek_path != NULL)
+        e = provision_secret(dir, o->kek_path, "decrypt-kek.bin", d);
+    if (e == FWUP_OK && o->device_key_path != NULL)
+        e = provision_secret(dir, o->device_key_path, "decrypt-key.pem", d);
     if (e != FWUP_OK)
         goto out;
 
@@ -333,6 +385,9 @@ fwup_sim_init(const char *dir, const struct fwup_sim_init_opts *o, struct fwup_d
         fwup_sim_uuid_format(device, u);
         json_object_set_new(dev, "device_id", json_string(u));
     }
+    if (o->no_identity_checks)
+        /* Recorded so that every later run knows; see require_ident. */
+        json_object_set_new(dev, "identity_checks", json_false());
     json_object_set(dev, "layout", lj);
     path_join(p, sizeof p, dir, "device.json");
     e = write_json(dev, p, d);
@@ -393,6 +448,7 @@ fwup_sim_open(struct fwup_sim *s, const char *dir, bool with_policy, struct fwup
         e = get_uuid(dev, "device_id", s->device, &s->has_device, d);
     if (e != FWUP_OK)
         goto out;
+    s->require_ident = !json_is_false(json_object_get(dev, "identity_checks"));
     path_join(p, sizeof p, dir, "flash.bin");
     path_join(meta, sizeof meta, dir, "flash.meta");
     e = fwup_flash_open(&s->flash, p, meta, &s->layout.geom, d);
@@ -414,6 +470,15 @@ fwup_sim_open(struct fwup_sim *s, const char *dir, bool with_policy, struct fwup
             goto out;
         }
         fwup_crypto_port(s->crypto, &s->port);
+        /* The decryption key, if one was provisioned (one of the two). */
+        if (path_join(p, sizeof p, dir, "keys/decrypt-kek.bin") == FWUP_OK &&
+            access(p, F_OK) == 0)
+            e = fwup_enc_key_load_kek(p, &s->dec_key, d);
+        else if (path_join(p, sizeof p, dir, "keys/decrypt-key.pem") == FWUP_OK &&
+                 access(p, F_OK) == 0)
+            e = fwup_enc_key_load_pem(p, &s->dec_key, d);
+        if (e != FWUP_OK)
+            goto out;
     }
 out:
     free(lt);
@@ -434,5 +499,7 @@ fwup_sim_close(struct fwup_sim *s, struct fwup_diag *d)
     s->policy_loaded = false;
     fwup_crypto_free(s->crypto);
     s->crypto = NULL;
+    fwup_enc_key_free(s->dec_key);
+    s->dec_key = NULL;
     return e;
 }

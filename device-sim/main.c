@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fwup/report.h"
+#include "report.h"
 #include "sim.h"
 
 static const char usage_main[] =
@@ -21,13 +25,22 @@ static const char usage_main[] =
     "commands:\n"
     "  init DIR --layout L.json --policy P.json (--vendor UUID | --vendor-domain D)\n"
     "       (--class UUID | --model M) [--device UUID]\n"
-    "                            provision a new device in DIR\n"
+    "       [--kek FILE | --device-key PEM] [--no-identity-checks]\n"
+    "                            provision a new device in DIR (--kek / --device-key:\n"
+    "                            payload decryption key, docs/encryption.md)\n"
     "  install DIR ENVELOPE [--payloads PDIR] [--json] [--power-cut-after N]\n"
-    "                            authenticate and install an update into the inactive slot\n"
-    "  boot DIR [--json] [--power-cut-after N] [--fail-health]\n"
+    "          [--power-cut-report-after N] [--now SECONDS]\n"
+    "                            authenticate and install an update into the inactive slot;\n"
+    "                            every attempt leaves a SUIT report in the report log\n"
+    "  boot DIR [--json] [--power-cut-after N] [--fail-health] [--now SECONDS]\n"
     "                            run the bootloader: select, verify, invoke (trial / revert)\n"
     "  confirm DIR               confirm the running trial image (as a healthy image does)\n"
-    "  status DIR [--json]       slots, trial state, anti-rollback value, wear, counters\n"
+    "  status DIR [--json]       slots, trial state, anti-rollback value, wear, counters,\n"
+    "                            last update outcome\n"
+    "  report DIR [-o OUT] [--all]\n"
+    "                            export the last SUIT report (CBOR) to stdout or OUT; --all:\n"
+    "                            every kept report into OUT (default DIR/reports/) as\n"
+    "                            report-NNNNNNNN.cbor\n"
     "\n"
     "exit: 0 ok, 1 rejected, 2 usage, 3 malformed, 4 I/O, 5 backend, 70 internal,\n"
     "      75 simulated power cut (the flash is left exactly as the cut left it)\n";
@@ -155,6 +168,8 @@ cmd_init(int argc, char **argv)
         {"vendor", required_argument, NULL, 'V'}, {"vendor-domain", required_argument, NULL, 'D'},
         {"class", required_argument, NULL, 'C'},  {"model", required_argument, NULL, 'M'},
         {"device", required_argument, NULL, 'I'}, {"help", no_argument, NULL, 'h'},
+        {"kek", required_argument, NULL, 'K'},    {"device-key", required_argument, NULL, 'E'},
+        {"no-identity-checks", no_argument, NULL, 'N'},
         {NULL, 0, NULL, 0}};
     struct fwup_sim_init_opts o;
     struct fwup_diag d;
@@ -172,6 +187,9 @@ cmd_init(int argc, char **argv)
         case 'C': o.class_uuid = optarg; break;
         case 'M': o.model = optarg; break;
         case 'I': o.device_uuid = optarg; break;
+        case 'K': o.kek_path = optarg; break;
+        case 'E': o.device_key_path = optarg; break;
+        case 'N': o.no_identity_checks = true; break;
         case 'h': fputs(usage_main, stdout); return finish(0);
         default: return usage_error("init ", "bad option");
         }
@@ -183,6 +201,8 @@ cmd_init(int argc, char **argv)
     if ((o.vendor_uuid != NULL && o.vendor_domain != NULL) ||
         (o.class_uuid != NULL && o.model != NULL))
         return usage_error("init ", "give --vendor or --vendor-domain, --class or --model, not both");
+    if (o.kek_path != NULL && o.device_key_path != NULL)
+        return usage_error("init ", "give --kek or --device-key, not both");
     if ((o.vendor_uuid == NULL && o.vendor_domain == NULL) ||
         (o.class_uuid == NULL && o.model == NULL))
         return usage_error("init ", "a vendor and a class are required");
@@ -245,14 +265,19 @@ cmd_install(int argc, char **argv)
     static const struct option lo[] = {{"payloads", required_argument, NULL, 'p'},
                                        {"json", no_argument, NULL, 'j'},
                                        {"power-cut-after", required_argument, NULL, 'c'},
+                                       {"power-cut-report-after", required_argument, NULL, 'R'},
+                                       {"now", required_argument, NULL, 'N'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
+    static struct fwup_sim_attempt att; /* a few KiB of records */
     struct fwup_sim s;
     struct fwup_sim_install_result r;
-    struct fwup_diag d, dc;
+    struct fwup_diag d, dc, dr;
     const char *payloads = NULL, *envp;
-    bool json = false, cut = false;
-    uint64_t cut_n = 0;
+    bool json = false, cut = false, rcut = false, reported = false, has_now = false;
+    uint64_t cut_n = 0, rcut_n = 0, now = 0;
+    uint32_t report_no = 0;
+    enum fwup_err er = FWUP_OK;
     uint8_t *env = NULL;
     size_t len = 0;
     enum fwup_err e;
@@ -260,6 +285,7 @@ cmd_install(int argc, char **argv)
 
     fwup_diag_init(&d);
     fwup_diag_init(&dc);
+    fwup_diag_init(&dr);
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'p': payloads = optarg; break;
@@ -268,6 +294,18 @@ cmd_install(int argc, char **argv)
             if (!parse_count(optarg, &cut_n))
                 return usage_error("install ", "--power-cut-after needs a number");
             cut = true;
+            break;
+        case 'R':
+            /* The report is written to its own part after the install's last
+             * flash operation: its cut points are counted separately. */
+            if (!parse_count(optarg, &rcut_n) || rcut_n > INT64_MAX)
+                return usage_error("install ", "--power-cut-report-after needs a number");
+            rcut = true;
+            break;
+        case 'N':
+            if (!parse_count(optarg, &now))
+                return usage_error("install ", "--now needs UTC seconds");
+            has_now = true;
             break;
         case 'h': fputs(usage_main, stdout); return finish(0);
         default: return usage_error("install ", "bad option");
@@ -283,11 +321,24 @@ cmd_install(int argc, char **argv)
     }
     if (cut)
         fwup_flash_set_power_cut(&s.flash, cut_n);
+    s.has_now = has_now;
+    s.now = now;
     memset(&r, 0, sizeof r);
     r.slot = -1;
     e = slurp(envp, &env, &len, &d);
-    if (e == FWUP_OK)
+    if (e == FWUP_OK) {
+        fwup_sim_attempt_init(&att);
+        s.attempt = &att;
         e = fwup_sim_install(&s, env, len, payloads, &r, &d);
+        s.attempt = NULL;
+        /* Every attempt the device received is reported, whatever its
+         * outcome, except a power cut: the device is off. */
+        if (e != FWUP_E_POWER_CUT && !s.flash.cut) {
+            er = fwup_sim_attempt_finish(&s, &att, env, len, e, &d, &r,
+                                         rcut ? (int64_t)rcut_n : -1, &report_no, &dr);
+            reported = er == FWUP_OK;
+        }
+    }
     free(env);
     if (json) {
         json_t *j = json_pack("{s:i,s:b,s:o,s:o,s:o}", "fwup_json", 1, "ok", e == FWUP_OK,
@@ -299,6 +350,8 @@ cmd_install(int argc, char **argv)
         json_object_set_new(j, "erases",
                             json_pack("{s:I,s:I}", "slot", (json_int_t)r.erases_slot, "state",
                                       (json_int_t)r.erases_state));
+        json_object_set_new(j, "report",
+                            reported ? json_integer((json_int_t)report_no) : json_null());
         if (e == FWUP_OK)
             json_object_set_new(j, "image_size", json_integer((json_int_t)r.image_len));
         else
@@ -318,6 +371,16 @@ cmd_install(int argc, char **argv)
                 (unsigned long long)cut_n);
         return finish(FWUP_EXIT_POWER_CUT);
     }
+    if (er == FWUP_E_POWER_CUT) {
+        fprintf(stderr, "fwup-sim: power cut after %llu report-log operations\n",
+                (unsigned long long)rcut_n);
+        return finish(FWUP_EXIT_POWER_CUT);
+    }
+    if (er != FWUP_OK)
+        /* The update's own outcome stands; the missing report is a warning. */
+        fprintf(stderr, "fwup-sim: warning: no report recorded: %s [%s]\n",
+                dr.detail[0] != '\0' ? dr.detail : fwup_err_str(er),
+                fwup_err_name(dr.code != FWUP_OK ? dr.code : er));
     if (e != FWUP_OK) {
         rc = fail(d.code == FWUP_E_IO_OPEN || d.code == FWUP_E_IO_READ || d.has_offset ? envp
                                                                                        : NULL,
@@ -347,14 +410,15 @@ cmd_boot(int argc, char **argv)
     static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
                                        {"power-cut-after", required_argument, NULL, 'c'},
                                        {"fail-health", no_argument, NULL, 'f'},
+                                       {"now", required_argument, NULL, 'N'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct fwup_sim s;
     struct fwup_sim_boot_result r;
     struct fwup_sim_boot_opts o;
     struct fwup_diag d, dc;
-    bool json = false, cut = false;
-    uint64_t cut_n = 0;
+    bool json = false, cut = false, has_now = false;
+    uint64_t cut_n = 0, now = 0;
     enum fwup_err e;
     int c;
 
@@ -370,6 +434,11 @@ cmd_boot(int argc, char **argv)
                 return usage_error("boot ", "--power-cut-after needs a number");
             cut = true;
             break;
+        case 'N':
+            if (!parse_count(optarg, &now))
+                return usage_error("boot ", "--now needs UTC seconds");
+            has_now = true;
+            break;
         case 'h': fputs(usage_main, stdout); return finish(0);
         default: return usage_error("boot ", "bad option");
         }
@@ -383,6 +452,8 @@ cmd_boot(int argc, char **argv)
     }
     if (cut)
         fwup_flash_set_power_cut(&s.flash, cut_n);
+    s.has_now = has_now;
+    s.now = now;
     e = fwup_sim_boot(&s, &o, &r, &d);
     if (json) {
         json_t *j = json_pack(
@@ -468,6 +539,34 @@ result_json(const struct fwup_result_rec *r)
                      "sequence", (json_int_t)r->seq);
 }
 
+/*
+ * The last update outcome, from the newest report of the report log
+ * (decoded with lib/report, i.e. the verifier's CBOR reader). *has is false
+ * when the device has no report yet.
+ */
+static enum fwup_err
+last_report(const char *dir, struct fwup_report *rep, uint8_t *buf, size_t cap, size_t *kept,
+            bool *has, struct fwup_diag *d)
+{
+    struct fwup_replog_entry en[FWUP_REPLOG_SLOTS];
+    struct fwup_replog log;
+    enum fwup_err e = fwup_replog_open(&log, dir, false, d);
+
+    *has = false;
+    *kept = 0;
+    if (e != FWUP_OK)
+        return e;
+    fwup_replog_list(&log, en, kept);
+    if (*kept > 0 && en[*kept - 1].len <= cap) {
+        /* Copied out: the views of the decoded report outlive the log. */
+        memcpy(buf, fwup_replog_data(&log, &en[*kept - 1]), en[*kept - 1].len);
+        e = fwup_report_decode(buf, en[*kept - 1].len, rep, d);
+        *has = e == FWUP_OK;
+    }
+    (void)fwup_replog_close(&log, NULL);
+    return e;
+}
+
 static uint64_t
 part_erases(const struct fwup_sim *s, const struct fwup_sim_part *p)
 {
@@ -485,7 +584,10 @@ cmd_status(int argc, char **argv)
                                        {NULL, 0, NULL, 0}};
     struct fwup_sim s;
     struct fwup_diag d, dc;
-    bool json = false;
+    static struct fwup_report rep;
+    static uint8_t rbuf[FWUP_REPLOG_MAX_REPORT];
+    size_t kept = 0;
+    bool json = false, has_rep = false;
     enum fwup_err e;
     uint32_t nsec;
     char u[37];
@@ -508,6 +610,11 @@ cmd_status(int argc, char **argv)
         return fail(argv[optind], e, &d);
     }
     nsec = s.layout.geom.size / s.layout.geom.sector_size;
+    e = last_report(argv[optind], &rep, rbuf, sizeof rbuf, &kept, &has_rep, &d);
+    if (e != FWUP_OK) {
+        fwup_sim_close(&s, NULL);
+        return finish(fail(argv[optind], e, &d));
+    }
     if (json) {
         json_t *j = json_object(), *slots = json_array(), *wear = json_array(), *id;
         json_object_set_new(j, "fwup_json", json_integer(1));
@@ -546,6 +653,22 @@ cmd_status(int argc, char **argv)
                                       "sector", (int)s.pos.sector, "next", (int)s.pos.next));
         json_object_set_new(j, "last_install", result_json(&s.st.last_install));
         json_object_set_new(j, "last_boot", result_json(&s.st.last_boot));
+        json_object_set_new(
+            j, "last_report",
+            !has_rep ? json_null()
+                     : json_pack("{s:I,s:b,s:s,s:s,s:o,s:o,s:I}", "number",
+                                 (json_int_t)rep.number, "ok", rep.success, "reason",
+                                 fwup_report_reason_name(rep.success ? 0 : rep.reason), "result",
+                                 fwup_err_name((enum fwup_err)(rep.success ? 0 : rep.result_code)),
+                                 "sequence",
+                                 (rep.ext & FWUP_REPORT_HAS_SEQUENCE)
+                                     ? json_integer((json_int_t)rep.sequence)
+                                     : json_null(),
+                                 "command",
+                                 !rep.success && rep.result_record.command >= 0
+                                     ? json_integer((json_int_t)rep.result_record.command)
+                                     : json_null(),
+                                 "reports_kept", (json_int_t)kept));
         for (uint32_t i = 0; i < nsec; i++)
             json_array_append_new(wear, json_integer(s.flash.wear[i]));
         json_object_set_new(
@@ -586,6 +709,18 @@ cmd_status(int argc, char **argv)
                            : "");
         }
         printf("state log      %u records\n", s.st.counter);
+        if (!has_rep)
+            printf("last update    none reported\n");
+        else if (rep.success)
+            printf("last update    report %llu: ok, sequence %llu (%zu reports kept)\n",
+                   (unsigned long long)rep.number, (unsigned long long)rep.sequence, kept);
+        else
+            printf("last update    report %llu: failed, %s (%s), command %lld at %lld+%llu "
+                   "(%zu reports kept)\n",
+                   (unsigned long long)rep.number, fwup_report_reason_name(rep.reason),
+                   fwup_err_name((enum fwup_err)rep.result_code),
+                   (long long)rep.result_record.command, (long long)rep.result_record.section,
+                   (unsigned long long)rep.result_record.offset, kept);
         printf("flash          %llu programs, %llu erases over the device's life\n",
                (unsigned long long)s.flash.life.programs,
                (unsigned long long)s.flash.life.erases);
@@ -602,6 +737,105 @@ cmd_status(int argc, char **argv)
     if (fwup_sim_close(&s, &dc) != FWUP_OK && e == FWUP_OK)
         return fail(argv[optind], dc.code, &dc);
     return finish(e == FWUP_OK ? 0 : FWUP_EXIT_IO);
+}
+
+/* ---- report ---- */
+
+/* Write a file atomically (temporary + rename): an export is never half
+ * written. */
+static enum fwup_err
+write_file(const char *path, const uint8_t *p, size_t n, struct fwup_diag *d)
+{
+    char tmp[PATH_MAX];
+    FILE *f;
+    int k = snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    bool ok;
+
+    if (k < 0 || (size_t)k >= sizeof tmp)
+        return fwup_diag_set(d, FWUP_E_INVALID_ARG, NULL, "path too long: '%s'", path);
+    f = fopen(tmp, "wb");
+    if (f == NULL)
+        return fwup_diag_set(d, FWUP_E_IO_OPEN, NULL, "cannot create '%s': %s", tmp,
+                             strerror(errno));
+    ok = fwrite(p, 1, n, f) == n;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return fwup_diag_set(d, FWUP_E_IO_WRITE, NULL, "cannot write '%s'", path);
+    }
+    return FWUP_OK;
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+    static const struct option lo[] = {{"output", required_argument, NULL, 'o'},
+                                       {"all", no_argument, NULL, 'a'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    struct fwup_replog_entry en[FWUP_REPLOG_SLOTS];
+    struct fwup_replog log;
+    struct fwup_diag d, dc;
+    const char *out = NULL, *dir;
+    char outdir[PATH_MAX], path[PATH_MAX];
+    bool all = false;
+    enum fwup_err e;
+    size_t n = 0;
+    int c;
+
+    fwup_diag_init(&d);
+    fwup_diag_init(&dc);
+    while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'a': all = true; break;
+        case 'h': fputs(usage_main, stdout); return finish(0);
+        default: return usage_error("report ", "bad option");
+        }
+    }
+    if (optind + 1 != argc)
+        return usage_error("report ", "expected a device directory");
+    dir = argv[optind];
+    e = fwup_replog_open(&log, dir, false, &d);
+    if (e != FWUP_OK)
+        return fail(dir, e, &d);
+    fwup_replog_list(&log, en, &n);
+    if (n == 0) {
+        e = fwup_diag_set(&d, FWUP_E_BAD_STATE, NULL, "the device has no report yet");
+    } else if (!all) {
+        /* The newest report: to OUT, or as raw CBOR on stdout. */
+        const uint8_t *p = fwup_replog_data(&log, &en[n - 1]);
+        if (out != NULL && strcmp(out, "-") != 0)
+            e = write_file(out, p, en[n - 1].len, &d);
+        else if (fwrite(p, 1, en[n - 1].len, stdout) != en[n - 1].len)
+            e = fwup_diag_set(&d, FWUP_E_IO_WRITE, NULL, "cannot write to stdout");
+    } else {
+        /* Every kept report, one file each, named by the device's report
+         * number (so repeated exports overwrite identical files, and
+         * `fwup report summary DIR` finds them in DIR/reports/). */
+        if (fwup_sim_path(outdir, sizeof outdir, dir, out != NULL ? out : "reports") != FWUP_OK)
+            e = fwup_diag_set(&d, FWUP_E_INVALID_ARG, NULL, "path too long");
+        if (out != NULL && e == FWUP_OK)
+            (void)snprintf(outdir, sizeof outdir, "%s", out);
+        if (e == FWUP_OK && mkdir(outdir, 0755) != 0 && errno != EEXIST)
+            e = fwup_diag_set(&d, FWUP_E_IO_WRITE, NULL, "cannot create '%s': %s", outdir,
+                              strerror(errno));
+        for (size_t i = 0; i < n && e == FWUP_OK; i++) {
+            int k = snprintf(path, sizeof path, "%s/report-%08u.cbor", outdir,
+                             (unsigned)en[i].counter);
+            if (k < 0 || (size_t)k >= sizeof path)
+                e = fwup_diag_set(&d, FWUP_E_INVALID_ARG, NULL, "path too long");
+            else
+                e = write_file(path, fwup_replog_data(&log, &en[i]), en[i].len, &d);
+            if (e == FWUP_OK)
+                printf("%s\n", path);
+        }
+    }
+    if (fwup_replog_close(&log, &dc) != FWUP_OK && e == FWUP_OK)
+        return fail(dir, dc.code, &dc);
+    if (e != FWUP_OK)
+        return finish(fail(NULL, e, &d));
+    return finish(0);
 }
 
 int
@@ -624,6 +858,8 @@ main(int argc, char **argv)
         return cmd_confirm(argc - 1, argv + 1);
     if (strcmp(argv[1], "status") == 0)
         return cmd_status(argc - 1, argv + 1);
+    if (strcmp(argv[1], "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
     errorf("unknown command '%s'", argv[1]);
     fputs("try 'fwup-sim --help'\n", stderr);
     return FWUP_EXIT_USAGE;

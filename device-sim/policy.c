@@ -9,6 +9,7 @@
  *     "require": ["author", "operator"],      all-of: every role listed
  *     "min_signers": 2,                       n-of-m: distinct valid anchors
  *     "count_roles": ["author", "operator"],  roles counted for min_signers
+ *     "dependency_roles": ["author"],         all-of for [TD] dependency manifests
  *     "strict": false }                       unknown-key blocks fail if true
  * This is the format of the fwup CLI's --policy (cli/policy.c), so the same
  * file provisions a device and checks a release.
@@ -20,6 +21,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "sim.h"
 
@@ -124,7 +126,8 @@ fwup_sim_policy_load(struct fwup_sim_policy *p, const char *path, struct fwup_di
     /* The keys of the fwup CLI's policy format (cli/policy.c): one policy
      * file serves `fwup verify --policy` and a simulated device alike. */
     static const char *const top[] = {"fwup_policy", "anchors",     "require", "count_roles",
-                                      "min_signers", "strict",      "description", NULL};
+                                      "min_signers", "strict",      "description",
+                                      "dependency_roles", NULL};
     json_error_t je;
     json_t *root, *anchors, *a, *req, *v;
     const char *k;
@@ -225,6 +228,28 @@ fwup_sim_policy_load(struct fwup_sim_policy *p, const char *path, struct fwup_di
             p->pol.require_roles = (uint16_t)(p->pol.require_roles | (1u << r));
         }
     }
+    /* [TD] roles every dependency manifest must be signed by (the processor
+     * authenticates each dependency with this policy, require_roles
+     * replaced by this mask; docs/trust-domains.md). */
+    req = json_object_get(root, "dependency_roles");
+    if (req != NULL) {
+        json_t *rn;
+        if (!json_is_array(req)) {
+            e = fwup_diag_set(d, FWUP_E_POLICY_INVALID, "$.dependency_roles",
+                              "'dependency_roles' must be an array");
+            goto out;
+        }
+        json_array_foreach(req, i, rn) {
+            int r = json_is_string(rn) ? role_index(p, json_string_value(rn), false) : -1;
+            if (r < 0) {
+                e = fwup_diag_set(d, FWUP_E_POLICY_INVALID, "$.dependency_roles",
+                                  "'%s': dependency role %zu is not the role of any anchor",
+                                  path, i);
+                goto out;
+            }
+            p->pol.dep_require_roles = (uint16_t)(p->pol.dep_require_roles | (1u << r));
+        }
+    }
     req = json_object_get(root, "count_roles");
     if (req != NULL) {
         json_t *rn;
@@ -293,5 +318,24 @@ fwup_sim_authenticate(struct fwup_sim *s, struct fwup_verifier *v, const uint8_t
     e = fwup_verifier_verify(v, env, len, &s->policy.pol);
     if (e != FWUP_OK)
         return fwup_sim_vdiag(d, v, e, "envelope rejected");
+    return FWUP_OK;
+}
+
+/* The trusted clock the use-before condition is judged by ([UM]). A real
+ * device would read an RTC it trusts; the simulator takes `--now` or the
+ * host clock, so tests can put a manifest's expiry in the past. */
+enum fwup_err
+fwup_sim_clock(const struct fwup_sim *s, uint64_t *utc_seconds)
+{
+    time_t t;
+
+    if (s->has_now) {
+        *utc_seconds = s->now;
+        return FWUP_OK;
+    }
+    t = time(NULL);
+    if (t == (time_t)-1 || t < 0)
+        return FWUP_E_UNSUPPORTED;
+    *utc_seconds = (uint64_t)t;
     return FWUP_OK;
 }

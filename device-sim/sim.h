@@ -20,6 +20,7 @@
 
 #include "flash.h"
 #include "fwup/crypto.h"
+#include "fwup/encrypt.h"
 #include "fwup/err.h"
 #include "fwup/processor.h"
 #include "fwup/verifier.h"
@@ -55,6 +56,21 @@ struct fwup_sim {
     bool policy_loaded;
     struct fwup_crypto *crypto;
     struct fwup_v_crypto port;
+    /* The SUIT report being built for the current install attempt
+     * (report.h), fed by the agent's record hook; NULL: no report. */
+    struct fwup_sim_attempt *attempt;
+    /* Payload decryption key provisioned at init (keys/decrypt-kek.bin or
+     * keys/decrypt-key.pem, mode 0600), NULL if none: the device then
+     * refuses encrypted payloads (docs/encryption.md). */
+    struct fwup_enc_key *dec_key;
+    /* false only for a device provisioned with --no-identity-checks: it
+     * accepts manifests without vendor / class conditions (the draft's
+     * encryption examples have none). */
+    bool require_ident;
+    /* The device clock for [UM] use-before (the processor's `now` hook):
+     * `--now SECONDS` sets it for one run; otherwise the host clock. */
+    bool has_now;
+    uint64_t now;
 };
 
 /* Options of `fwup-sim init`. */
@@ -64,6 +80,9 @@ struct fwup_sim_init_opts {
     const char *vendor_uuid, *vendor_domain;
     const char *class_uuid, *model;
     const char *device_uuid;
+    const char *kek_path;        /* --kek: A128KW key-encryption key (16 raw bytes) */
+    const char *device_key_path; /* --device-key: P-256 private key (ECDH-ES+A128KW) */
+    bool no_identity_checks;     /* --no-identity-checks */
 };
 
 /* init: create DIR (must not exist or be empty), flash.bin (all 0xFF, then
@@ -102,6 +121,9 @@ void fwup_sim_policy_release(struct fwup_sim_policy *p);
 /* Authenticate and decode an envelope with the device's policy. */
 enum fwup_err fwup_sim_authenticate(struct fwup_sim *s, struct fwup_verifier *v,
                                     const uint8_t *env, size_t len, struct fwup_diag *d);
+
+/* The device's time in UTC seconds (s->now if set, else the host clock). */
+enum fwup_err fwup_sim_clock(const struct fwup_sim *s, uint64_t *utc_seconds);
 
 /* Turn a verifier diag into a host diag (code, offset, SUIT key path). */
 enum fwup_err fwup_sim_vdiag(struct fwup_diag *d, const struct fwup_verifier *v, enum fwup_err e,

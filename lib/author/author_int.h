@@ -27,10 +27,13 @@
 #define FWUP_M_VALIDATE 7
 #define FWUP_M_LOAD 8
 #define FWUP_M_INVOKE 9
+#define FWUP_M_DEPENDENCY_RESOLUTION 15 /* [TD] §5.4 */
 #define FWUP_M_PAYLOAD_FETCH 16
 #define FWUP_M_INSTALL 20
 #define FWUP_M_TEXT 23
-/* SUIT_Common keys (§8.4.5). */
+/* SUIT_Common keys (§8.4.5; [TD] §5.2.2 dependencies). */
+#define FWUP_COMMON_DEPENDENCIES 1
+#define FWUP_DEP_PREFIX 1 /* SUIT_Dependency_Metadata: dependency-prefix */
 #define FWUP_COMMON_COMPONENTS 2
 #define FWUP_COMMON_SHARED 4
 /* Envelope (§8.2). */
@@ -43,6 +46,7 @@ enum fwup_suit_cmd {
     FWUP_CMD_VENDOR_ID = 1,
     FWUP_CMD_CLASS_ID = 2,
     FWUP_CMD_IMAGE_MATCH = 3,
+    FWUP_CMD_USE_BEFORE = 4, /* [UM] */
     FWUP_CMD_COMPONENT_SLOT = 5,
     FWUP_CMD_CHECK_CONTENT = 6,
     FWUP_CMD_DEPENDENCY_INTEGRITY = 7,
@@ -70,6 +74,7 @@ enum fwup_suit_param {
     FWUP_P_VENDOR_ID = 1,
     FWUP_P_CLASS_ID = 2,
     FWUP_P_IMAGE_DIGEST = 3,
+    FWUP_P_USE_BEFORE = 4, /* [UM] UTC seconds */
     FWUP_P_COMPONENT_SLOT = 5,
     FWUP_P_STRICT_ORDER = 12,
     FWUP_P_SOFT_FAILURE = 13,
@@ -99,6 +104,7 @@ enum fwup_seq_id {
     FWUP_SEQ_INVOKE,
     FWUP_SEQ_PAYLOAD_FETCH,
     FWUP_SEQ_INSTALL,
+    FWUP_SEQ_DEP_RESOLUTION, /* [TD] dependency-resolution (15) */
     FWUP_SEQ_COUNT
 };
 
@@ -197,7 +203,14 @@ struct fwup_author_model {
     char *mtext[FWUP_MTEXT_MAX + 1];
     struct fwup_integrated *integ;
     size_t ninteg;
+    /* [TD] dependencies: index ncomp + j, identified by its dependency-prefix
+     * (OPEN-QUESTIONS 19, the upstream form); encoded in common key 1. */
+    struct fwup_acomp *deps;
+    size_t ndeps;
 };
+
+/* Dependency envelopes: dep_int.h (kept apart: it includes the verifier's
+ * headers, whose enum names differ from the ones above). */
 
 /* Sequence name in descriptions ("shared", "payload-fetch", ...) and its
  * manifest key (0 for shared, which lives in common). */

@@ -16,8 +16,8 @@
  *      (set-component-index, override/set-parameters, try-each and
  *      run-sequence of such sequences); no custom commands or parameters;
  *   2. shared checks vendor-identifier and class-identifier;
- *   3. with more than one component every sequence starts with
- *      set-component-index;
+ *   3. with more than one index (components + [TD] dependencies) every
+ *      sequence starts with set-component-index;
  *   4. component indices and source-component values are in range, and a
  *      component is not copied onto itself;
  *   5. every parameter a command consumes is set for each component the
@@ -44,6 +44,14 @@ struct chk {
     bool saw_class;
 };
 
+/* Index space: the components, then the dependencies ([TD] §5.2.2,
+ * OPEN-QUESTIONS 19); at most FWUP_AUTHOR_MAX_COMPONENTS in all. */
+static size_t
+n_index(const struct fwup_author_model *m)
+{
+    return m->ncomp + m->ndeps;
+}
+
 struct state {
     pset set[FWUP_AUTHOR_MAX_COMPONENTS];
     uint64_t cur; /* bit i = component i selected */
@@ -56,6 +64,7 @@ cmd_name(int64_t code)
     case FWUP_CMD_VENDOR_ID: return "vendor-identifier";
     case FWUP_CMD_CLASS_ID: return "class-identifier";
     case FWUP_CMD_IMAGE_MATCH: return "image-match";
+    case FWUP_CMD_USE_BEFORE: return "use-before";
     case FWUP_CMD_COMPONENT_SLOT: return "component-slot";
     case FWUP_CMD_CHECK_CONTENT: return "check-content";
     case FWUP_CMD_DEPENDENCY_INTEGRITY: return "dependency-integrity";
@@ -85,6 +94,7 @@ param_name(int64_t key)
     case FWUP_P_VENDOR_ID: return "vendor-id";
     case FWUP_P_CLASS_ID: return "class-id";
     case FWUP_P_IMAGE_DIGEST: return "image-digest";
+    case FWUP_P_USE_BEFORE: return "use-before";
     case FWUP_P_COMPONENT_SLOT: return "component-slot";
     case FWUP_P_CONTENT: return "content";
     case FWUP_P_URI: return "uri";
@@ -102,6 +112,7 @@ consumes(int64_t code)
     case FWUP_CMD_VENDOR_ID: return FWUP_P_VENDOR_ID;
     case FWUP_CMD_CLASS_ID: return FWUP_P_CLASS_ID;
     case FWUP_CMD_IMAGE_MATCH: return FWUP_P_IMAGE_DIGEST;
+    case FWUP_CMD_USE_BEFORE: return FWUP_P_USE_BEFORE;
     case FWUP_CMD_DEPENDENCY_INTEGRITY: return FWUP_P_IMAGE_DIGEST;
     case FWUP_CMD_COMPONENT_SLOT: return FWUP_P_COMPONENT_SLOT;
     case FWUP_CMD_CHECK_CONTENT: return FWUP_P_CONTENT;
@@ -122,6 +133,7 @@ is_condition(int64_t code)
     case FWUP_CMD_VENDOR_ID:
     case FWUP_CMD_CLASS_ID:
     case FWUP_CMD_IMAGE_MATCH:
+    case FWUP_CMD_USE_BEFORE:
     case FWUP_CMD_COMPONENT_SLOT:
     case FWUP_CMD_CHECK_CONTENT:
     case FWUP_CMD_DEPENDENCY_INTEGRITY:
@@ -178,7 +190,7 @@ check_params(struct chk *k, const struct fwup_acmd *c, struct state *st)
                             (unsigned long long)p->v.u);
         }
     }
-    for (size_t ci = 0; ci < m->ncomp; ci++) {
+    for (size_t ci = 0; ci < n_index(m); ci++) {
         if (!(st->cur & ((uint64_t)1 << ci)))
             continue;
         for (size_t i = 0; i < c->nparams; i++)
@@ -213,14 +225,14 @@ check_cmd(struct chk *k, const struct fwup_acmd *c, struct state *st)
     switch (c->arg) {
     case FWUP_ARG_INDEX:
         if (c->idx_all) {
-            st->cur = (m->ncomp >= 64) ? ~(uint64_t)0 : (((uint64_t)1 << m->ncomp) - 1);
+            st->cur = (n_index(m) >= 64) ? ~(uint64_t)0 : (((uint64_t)1 << n_index(m)) - 1);
             return FWUP_OK;
         }
         st->cur = 0;
         for (size_t i = 0; i < c->nidx; i++) {
-            if (c->idx[i] >= m->ncomp)
+            if (c->idx[i] >= n_index(m))
                 return rule(k, c, "component index %u is out of range (there are %zu)",
-                            c->idx[i], m->ncomp);
+                            c->idx[i], n_index(m));
             st->cur |= (uint64_t)1 << c->idx[i];
         }
         return FWUP_OK;
@@ -237,7 +249,7 @@ check_cmd(struct chk *k, const struct fwup_acmd *c, struct state *st)
                 if (rc != FWUP_OK)
                     return rc;
             }
-            for (size_t ci = 0; ci < m->ncomp; ci++)
+            for (size_t ci = 0; ci < n_index(m); ci++)
                 out.set[ci] = first ? br.set[ci] : (out.set[ci] & br.set[ci]);
             first = false;
         }
@@ -262,7 +274,7 @@ check_cmd(struct chk *k, const struct fwup_acmd *c, struct state *st)
     need = consumes(c->code);
     if (need < 0)
         return FWUP_OK;
-    for (size_t ci = 0; ci < m->ncomp; ci++) {
+    for (size_t ci = 0; ci < n_index(m); ci++) {
         if (!(st->cur & ((uint64_t)1 << ci)))
             continue;
         if (!(st->set[ci] & PBIT(need)))
@@ -277,7 +289,7 @@ check_cmd(struct chk *k, const struct fwup_acmd *c, struct state *st)
 static enum fwup_err
 check_seq(struct chk *k, const struct fwup_aseq *s, struct state *st, bool top)
 {
-    if (top && k->m->ncomp > 1 && s->n > 0 &&
+    if (top && n_index(k->m) > 1 && s->n > 0 &&
         s->cmds[0].code != FWUP_CMD_SET_COMPONENT_INDEX)
         return rule(k, &s->cmds[0],
                     "with more than one component the %s sequence must start with "
@@ -302,9 +314,10 @@ fwup_check_model(const struct fwup_author_model *m, struct fwup_diag *diag)
     memset(&base, 0, sizeof base);
     k.m = m;
     k.diag = diag;
-    if (m->ncomp == 0 || m->ncomp > FWUP_AUTHOR_MAX_COMPONENTS)
+    if (m->ncomp == 0 || n_index(m) > FWUP_AUTHOR_MAX_COMPONENTS)
         return fwup_diag_set(diag, FWUP_E_DESC_RULE, "$.components",
-                             "a manifest needs 1 to %d components", FWUP_AUTHOR_MAX_COMPONENTS);
+                             "a manifest needs 1 to %d components and dependencies",
+                             FWUP_AUTHOR_MAX_COMPONENTS);
 
     /* Shared first: its result is where every other sequence starts. The
      * index starts at 0 in every sequence (OPEN-QUESTIONS 13). */

@@ -32,6 +32,13 @@
  *            override{source} copy image-match?
  * "[set-index]" appears only when the manifest has more than one component
  * (§6.2). fetch, copy and invoke use reporting policy 2, component-slot 5.
+ *
+ * Dependencies ([TD] draft-ietf-suit-trust-domains §5.2.2, §8.1) take the
+ * indices after the components (dependency-prefix as identifier,
+ * OPEN-QUESTIONS 19); their blocks follow the components' in each sequence
+ * (gen_dep_block). With any dependency there are 2+ indices, so every block
+ * gets its set-component-index. use-before ([UM]) is a block of its own,
+ * first in install or last in shared (gen_use_before).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -42,6 +49,8 @@
 #include <jansson.h>
 
 #include "author_int.h"
+#include "dep_int.h"
+#include "fwup/encrypt.h"
 #include "hash_int.h"
 
 /* Deepest nesting of try-each / run-sequence in a description: the
@@ -78,6 +87,19 @@ struct compd {
     size_t nslots;
     struct fwup_aseq *extra[FWUP_SEQ_COUNT];
     char *staging_path; /* JSON path of "staging", for late errors */
+    /* "encryption": the SUIT_Encryption_Info made by `fwup encrypt`, and its
+     * ciphertext (what is integrated; for a uri, only checked) */
+    uint8_t *enc_info;
+    size_t enc_info_len;
+    struct imgd enc_ct;
+};
+
+/* [TD] a dependency: another envelope, bound by its manifest digest. */
+struct depd {
+    char *file; /* resolved path, owned */
+    const char *uri;   /* borrowed from the JSON tree */
+    const char *integ; /* "#name": integrated into this envelope */
+    struct fwup_dep_info info;
 };
 
 struct ctx {
@@ -99,6 +121,11 @@ struct ctx {
     struct fwup_aseq *explicit_seq[FWUP_SEQ_COUNT];
     bool has_explicit[FWUP_SEQ_COUNT];
     int nest;
+    struct depd *dd; /* [TD] dependencies, index ncd + j */
+    size_t ndd;
+    bool has_use_before; /* [UM] use-before (4) */
+    bool use_before_shared; /* in shared instead of install */
+    uint64_t use_before;
 };
 
 /* ---- paths and errors --------------------------------------------------- */
@@ -375,9 +402,10 @@ get_comp_ref(struct ctx *c, json_t *v, bool allow_index, uint32_t *out)
         enum fwup_err rc = get_uint(c, v, FWUP_AUTHOR_MAX_COMPONENTS - 1, &u);
         if (rc != FWUP_OK)
             return rc;
-        if (u >= c->ncd)
+        /* names: the components, then (once parsed) the dependencies. */
+        if (u >= json_array_size(c->names))
             return fail(c, FWUP_E_DESC_VALUE, "component index %llu is out of range (%zu "
-                        "components)", (unsigned long long)u, c->ncd);
+                        "components)", (unsigned long long)u, json_array_size(c->names));
         *out = (uint32_t)u;
         return FWUP_OK;
     }
@@ -568,6 +596,7 @@ static const struct {
     {"class-id", FWUP_P_CLASS_ID, PT_UUID},
     {"image-digest", FWUP_P_IMAGE_DIGEST, PT_DIGEST},
     {"component-slot", FWUP_P_COMPONENT_SLOT, PT_UINT},
+    {"use-before", FWUP_P_USE_BEFORE, PT_UINT}, /* [UM] UTC seconds */
     {"strict-order", FWUP_P_STRICT_ORDER, PT_BOOL},
     {"soft-failure", FWUP_P_SOFT_FAILURE, PT_BOOL},
     {"image-size", FWUP_P_IMAGE_SIZE, PT_UINT},
@@ -588,6 +617,7 @@ static const struct {
     {"vendor-identifier", FWUP_CMD_VENDOR_ID, FWUP_ARG_POLICY},
     {"class-identifier", FWUP_CMD_CLASS_ID, FWUP_ARG_POLICY},
     {"image-match", FWUP_CMD_IMAGE_MATCH, FWUP_ARG_POLICY},
+    {"use-before", FWUP_CMD_USE_BEFORE, FWUP_ARG_POLICY},
     {"component-slot", FWUP_CMD_COMPONENT_SLOT, FWUP_ARG_POLICY},
     {"check-content", FWUP_CMD_CHECK_CONTENT, FWUP_ARG_POLICY},
     {"dependency-integrity", FWUP_CMD_DEPENDENCY_INTEGRITY, FWUP_ARG_POLICY},
@@ -1002,7 +1032,7 @@ parse_seq_map(struct ctx *c, json_t *obj, struct fwup_aseq **seqs)
             esc(k, e, sizeof e);
             rc = fail(c, FWUP_E_DESC_UNKNOWN_KEY,
                       "unknown sequence '%s' (shared, validate, load, invoke, "
-                      "payload-fetch, install)",
+                      "payload-fetch, install, dependency-resolution)",
                       e);
         } else if (s >= 0) {
             rc = parse_seq(c, v, &seqs[s]);
@@ -1172,13 +1202,116 @@ parse_slots(struct ctx *c, json_t *arr, struct compd *d)
     return FWUP_OK;
 }
 
+/*
+ * "encryption": {"info": FILE, "ciphertext": FILE} (docs/description.md,
+ * docs/encryption.md). The image is encrypted beforehand by `fwup encrypt`
+ * (a random CEK per payload: kept out of `create`, which stays
+ * reproducible). The encryption-info parameter (19) goes into the override
+ * that sets the uri, right before the fetch that stores the payload
+ * ([ENC] §4: on the destination component), so the device decrypts while
+ * writing. "image" keeps describing the PLAINTEXT: the shared image-digest
+ * and image-size, and every image-match (after the fetch, at validate, at
+ * boot) check the decrypted image in the component (OPEN-QUESTIONS 17).
+ */
+static enum fwup_err
+parse_encryption(struct ctx *c, json_t *obj, struct compd *d)
+{
+    static const char *const keys[] = {"info", "ciphertext", NULL};
+    struct fwup_enc_info *info = NULL;
+    struct fwup_diag ed;
+    json_t *v;
+    const char *f;
+    char *path = NULL;
+    FILE *fp;
+    size_t mark, tag;
+    enum fwup_err rc;
+
+    if ((rc = want(c, obj, JSON_OBJECT, "an object")) != FWUP_OK ||
+        (rc = check_keys(c, obj, keys)) != FWUP_OK)
+        return rc;
+    if (d->nslots > 0 || d->staging >= 0 || d->install_from >= 0 || d->load_from >= 0)
+        return fail(c, FWUP_E_DESC_CONFLICT,
+                    "'encryption' applies to an image fetched straight into its component "
+                    "('uri' or 'integrated'; not slots, staging or copies)");
+    if (!d->uri && !d->integ)
+        return fail(c, FWUP_E_DESC_CONFLICT,
+                    "an encrypted image must be fetched: give 'uri' or 'integrated'");
+    if ((v = json_object_get(obj, "info")) == NULL)
+        return fail(c, FWUP_E_DESC_MISSING, "'encryption' needs 'info' (made by fwup encrypt)");
+    mark = push_key(c, "info");
+    rc = get_str(c, v, true, &f);
+    if (rc == FWUP_OK && (path = resolve(c->base_dir, f)) == NULL)
+        rc = oom(c);
+    if (rc == FWUP_OK) {
+        /* An encryption info is small (one recipient per device: 64 at most). */
+        d->enc_info = malloc(16384);
+        fp = d->enc_info != NULL ? fopen(path, "rb") : NULL;
+        if (d->enc_info == NULL)
+            rc = oom(c);
+        else if (fp == NULL)
+            rc = fail(c, FWUP_E_DESC_FILE, "cannot open '%s': %s", path, strerror(errno));
+        else {
+            d->enc_info_len = fread(d->enc_info, 1, 16384, fp);
+            if (ferror(fp) || d->enc_info_len == 16384)
+                rc = fail(c, FWUP_E_DESC_FILE, "cannot read '%s' (or larger than 16 KiB)", path);
+            fclose(fp);
+        }
+    }
+    if (rc == FWUP_OK && (info = malloc(sizeof *info)) == NULL)
+        rc = oom(c);
+    if (rc == FWUP_OK) {
+        /* Check it now, with the device's parser: a wrong file (a key, the
+         * ciphertext) must not reach a fleet. */
+        fwup_diag_init(&ed);
+        if (fwup_enc_info_parse(d->enc_info, d->enc_info_len, info, &ed) != FWUP_OK)
+            rc = fail(c, FWUP_E_DESC_VALUE, "not a usable SUIT_Encryption_Info: %s", ed.detail);
+    }
+    pop(c, mark);
+    free(path);
+    tag = (rc == FWUP_OK && info->alg == FWUP_COSE_A128GCM) ? FWUP_ENC_TAG_LEN : 0;
+    free(info);
+    if (rc != FWUP_OK)
+        return rc;
+    if ((v = json_object_get(obj, "ciphertext")) != NULL) {
+        struct fwup_diag hd;
+        mark = push_key(c, "ciphertext");
+        rc = get_str(c, v, true, &f);
+        if (rc == FWUP_OK && (d->enc_ct.file = resolve(c->base_dir, f)) == NULL)
+            rc = oom(c);
+        if (rc == FWUP_OK) {
+            fwup_diag_init(&hd);
+            d->enc_ct.present = true;
+            d->enc_ct.alg = d->img.alg;
+            rc = fwup_author_hash_file(d->enc_ct.file, d->enc_ct.alg, d->enc_ct.digest,
+                                       &d->enc_ct.dlen, &d->enc_ct.size, &hd);
+            if (rc != FWUP_OK)
+                rc = fail(c, FWUP_E_DESC_FILE, "%s", hd.detail);
+        }
+        /* The ciphertext is the plaintext plus the GCM tag (CTR: same size);
+         * anything else is the wrong file. */
+        if (rc == FWUP_OK && d->enc_ct.size != d->img.size + tag)
+            rc = fail(c, FWUP_E_DESC_CONFLICT,
+                      "the ciphertext is %llu bytes; the image (%llu bytes) encrypted with "
+                      "this info must be %llu",
+                      (unsigned long long)d->enc_ct.size, (unsigned long long)d->img.size,
+                      (unsigned long long)(d->img.size + tag));
+        pop(c, mark);
+        if (rc != FWUP_OK)
+            return rc;
+    } else if (d->integ) {
+        return fail(c, FWUP_E_DESC_MISSING,
+                    "an integrated encrypted image needs 'ciphertext': its bytes are embedded");
+    }
+    return FWUP_OK;
+}
+
 static enum fwup_err
 parse_component(struct ctx *c, json_t *obj, size_t idx)
 {
     static const char *const keys[] = {"name",         "id",        "image",   "uri",
                                        "integrated",   "fetch-in",  "staging", "install-from",
                                        "load-from",    "invoke",    "slots",   "text",
-                                       "extra",        NULL};
+                                       "extra",        "encryption", NULL};
     struct compd *d = &c->cd[idx];
     struct fwup_acomp *comp = &c->m->comps[idx];
     json_t *v;
@@ -1274,6 +1407,13 @@ parse_component(struct ctx *c, json_t *obj, size_t idx)
         if (!d->img.present)
             return conflict_key(c, obj, "load-from",
                                 "'load-from' needs 'image' (the loaded image is checked)");
+    }
+    if ((v = json_object_get(obj, "encryption")) != NULL) {
+        mark = push_key(c, "encryption");
+        rc = parse_encryption(c, v, d);
+        pop(c, mark);
+        if (rc != FWUP_OK)
+            return rc;
     }
     if ((v = json_object_get(obj, "invoke")) != NULL) {
         mark = push_key(c, "invoke");
@@ -1489,6 +1629,7 @@ gen_block(struct ctx *c, enum fwup_seq_id s, size_t i, struct fwup_aseq *b)
         if (d->fetch_pf)
             return true;
         break;
+    case FWUP_SEQ_DEP_RESOLUTION: /* components take no part in it */
     case FWUP_SEQ_COUNT:
         return true;
     }
@@ -1504,15 +1645,84 @@ gen_block(struct ctx *c, enum fwup_seq_id s, size_t i, struct fwup_aseq *b)
         ov = fwup_ir_push(b, FWUP_CMD_OVERRIDE_PARAMETERS, FWUP_ARG_PARAMS);
         if (ov == NULL || !add_uri(ov, d->uri, d->integ))
             return false;
+        /* [ENC] §4: encryption-info on the component the fetch stores into;
+         * set right here, in the fetching sequence only, so validate and
+         * invoke (which read the decrypted image) never see it. */
+        if (d->enc_info != NULL &&
+            !fwup_ir_param_bytes(ov, FWUP_P_ENCRYPTION_INFO, FWUP_VAL_BSTR, d->enc_info,
+                                 d->enc_info_len, 0))
+            return false;
     }
     return fwup_ir_policy(b, FWUP_CMD_FETCH, FWUP_POLICY_ACTION) &&
            fwup_ir_policy(b, FWUP_CMD_IMAGE_MATCH, FWUP_POLICY_CHECK);
+}
+
+/*
+ * The commands of dependency j in sequence s: the trust-domains template
+ * ([TD] §8.1, SUIT-DIGEST §18.4), without set-component-index.
+ *   shared                 set-parameters{image-digest = its MANIFEST digest
+ *                          [, uri "#name" when integrated: validate and
+ *                          invoke at boot must find it too]}
+ *   dependency-resolution  set-parameters{uri} fetch dependency-integrity
+ *                          process-dependency
+ *   install, validate      dependency-integrity process-dependency
+ *   payload-fetch, load,   the same, when the dependency has that sequence
+ *   invoke                 ("a dependent MUST populate all sequences of the
+ *                          procedure" the dependency uses)
+ * set-parameters, never override: a dependent's value wins over a deeper
+ * one only by being set first ([TD] §5.6.3, OPEN-QUESTIONS 11).
+ */
+static bool
+gen_dep_block(struct ctx *c, enum fwup_seq_id s, size_t j, struct fwup_aseq *b)
+{
+    const struct depd *d = &c->dd[j];
+    struct fwup_acmd *sp;
+    bool run;
+
+    switch (s) {
+    case FWUP_SEQ_SHARED:
+        sp = fwup_ir_push(b, FWUP_CMD_SET_PARAMETERS, FWUP_ARG_PARAMS);
+        return sp != NULL &&
+               fwup_ir_param_bytes(sp, FWUP_P_IMAGE_DIGEST, FWUP_VAL_DIGEST, d->info.digest,
+                                   d->info.dlen, d->info.alg) &&
+               (d->integ == NULL || add_uri(sp, NULL, d->integ));
+    case FWUP_SEQ_DEP_RESOLUTION:
+        sp = fwup_ir_push(b, FWUP_CMD_SET_PARAMETERS, FWUP_ARG_PARAMS);
+        if (sp == NULL || !add_uri(sp, d->uri, d->integ) ||
+            !fwup_ir_policy(b, FWUP_CMD_FETCH, FWUP_POLICY_ACTION))
+            return false;
+        run = true;
+        break;
+    case FWUP_SEQ_INSTALL:
+    case FWUP_SEQ_VALIDATE: run = true; break;
+    case FWUP_SEQ_PAYLOAD_FETCH: run = d->info.payload_fetch; break;
+    case FWUP_SEQ_LOAD: run = d->info.load; break;
+    case FWUP_SEQ_INVOKE: run = d->info.invoke; break;
+    case FWUP_SEQ_COUNT:
+    default: run = false; break;
+    }
+    return !run || (fwup_ir_policy(b, FWUP_CMD_DEPENDENCY_INTEGRITY, FWUP_POLICY_CHECK) &&
+                    fwup_ir_policy(b, FWUP_CMD_PROCESS_DEPENDENCY, FWUP_POLICY_ACTION));
+}
+
+/* [UM] use-before on component 0: override{use-before} use-before?. */
+static bool
+gen_use_before(struct ctx *c, struct fwup_aseq *b)
+{
+    struct fwup_acmd *ov;
+
+    if (c->m->ncomp + c->ndd > 1 && !fwup_ir_index(b, 0))
+        return false;
+    ov = fwup_ir_push(b, FWUP_CMD_OVERRIDE_PARAMETERS, FWUP_ARG_PARAMS);
+    return ov != NULL && fwup_ir_param_uint(ov, FWUP_P_USE_BEFORE, c->use_before) &&
+           fwup_ir_policy(b, FWUP_CMD_USE_BEFORE, FWUP_POLICY_CHECK);
 }
 
 static enum fwup_err
 gen_sequences(struct ctx *c)
 {
     struct fwup_author_model *m = c->m;
+    size_t n_index = m->ncomp + c->ndd;
 
     for (int s = 0; s < FWUP_SEQ_COUNT; s++) {
         struct fwup_aseq *out;
@@ -1544,14 +1754,25 @@ gen_sequences(struct ctx *c)
         out = fwup_ir_seq_new();
         if (out == NULL)
             return oom(c);
-        for (size_t i = 0; i < c->ncd; i++) {
+        /* use-before first in install: checked before anything is written
+         * (the shared variant runs before every sequence, boot included). */
+        if (c->has_use_before &&
+            s == (c->use_before_shared ? FWUP_SEQ_COUNT : FWUP_SEQ_INSTALL) &&
+            !gen_use_before(c, out)) {
+            fwup_ir_seq_free(out);
+            return oom(c);
+        }
+        /* Components 0..ncd-1, then dependencies ncd.. (OPEN-QUESTIONS 19). */
+        for (size_t i = 0; i < n_index; i++) {
             struct fwup_aseq *b = fwup_ir_seq_new();
-            bool ok = b != NULL && gen_block(c, (enum fwup_seq_id)s, i, b);
-            if (ok && c->cd[i].extra[s] != NULL) {
+            bool ok = b != NULL && (i < c->ncd ? gen_block(c, (enum fwup_seq_id)s, i, b)
+                                               : gen_dep_block(c, (enum fwup_seq_id)s,
+                                                               i - c->ncd, b));
+            if (ok && i < c->ncd && c->cd[i].extra[s] != NULL) {
                 ok = splice(b, c->cd[i].extra[s]);
                 c->cd[i].extra[s] = NULL;
             }
-            if (ok && b->n > 0 && m->ncomp > 1) {
+            if (ok && b->n > 0 && n_index > 1) {
                 /* §6.2: with several components every block says which. */
                 struct fwup_aseq *hdr = fwup_ir_seq_new();
                 ok = hdr != NULL && fwup_ir_index(hdr, (uint32_t)i) && splice(hdr, b);
@@ -1568,11 +1789,219 @@ gen_sequences(struct ctx *c)
                 return oom(c);
             }
         }
+        if (c->has_use_before && c->use_before_shared && s == FWUP_SEQ_SHARED &&
+            !gen_use_before(c, out)) {
+            fwup_ir_seq_free(out);
+            return oom(c);
+        }
         if (out->n == 0) {
             fwup_ir_seq_free(out);
             out = NULL;
         }
         m->seq[s] = out;
+    }
+    return FWUP_OK;
+}
+
+/* ---- dependencies and when-to-apply conditions ([TD], [UM]) --------------- */
+
+/* "use-before": N, or {"time": N, "sequence": "install" | "shared"}. */
+static enum fwup_err
+parse_use_before(struct ctx *c, json_t *v)
+{
+    static const char *const keys[] = {"time", "sequence", NULL};
+    json_t *t = v, *sq = NULL;
+    enum fwup_err rc;
+    size_t mark;
+
+    if (json_is_object(v)) {
+        if ((rc = check_keys(c, v, keys)) != FWUP_OK)
+            return rc;
+        t = json_object_get(v, "time");
+        sq = json_object_get(v, "sequence");
+        if (t == NULL)
+            return fail(c, FWUP_E_DESC_MISSING, "missing 'time' (UTC seconds)");
+    } else if (!json_is_integer(v)) {
+        return fail(c, FWUP_E_DESC_TYPE,
+                    "expected UTC seconds or {\"time\", \"sequence\"}, got %s", jtype(v));
+    }
+    mark = json_is_object(v) ? push_key(c, "time") : c->plen;
+    rc = get_uint(c, t, (uint64_t)INT64_MAX, &c->use_before);
+    if (rc == FWUP_OK && c->use_before == 0)
+        rc = fail(c, FWUP_E_DESC_VALUE, "0 would expire the manifest from the start");
+    pop(c, mark);
+    if (rc != FWUP_OK)
+        return rc;
+    if (sq != NULL) {
+        const char *str;
+        mark = push_key(c, "sequence");
+        rc = get_str(c, sq, false, &str);
+        if (rc == FWUP_OK && strcmp(str, "shared") == 0)
+            c->use_before_shared = true;
+        else if (rc == FWUP_OK && strcmp(str, "install") != 0)
+            rc = fail(c, FWUP_E_DESC_VALUE, "expected \"install\" or \"shared\"");
+        pop(c, mark);
+        if (rc != FWUP_OK)
+            return rc;
+    }
+    c->has_use_before = true;
+    return FWUP_OK;
+}
+
+/* Same identifier as a component or an earlier dependency? */
+static bool
+id_taken(struct ctx *c, const struct fwup_acomp *id, size_t j)
+{
+    for (size_t i = 0; i < c->m->ncomp; i++)
+        if (same_id(&c->m->comps[i], id))
+            return true;
+    for (size_t k = 0; k < j; k++)
+        if (same_id(&c->m->deps[k], id))
+            return true;
+    return false;
+}
+
+/*
+ * One dependency: {"envelope": FILE, "uri": URI | "integrated": "#name",
+ * "name": NAME, "prefix": [segments]}. The envelope is read through the
+ * embedded verifier (dep.c); its manifest digest is what this manifest
+ * binds.
+ */
+static enum fwup_err
+parse_dependency(struct ctx *c, json_t *obj, size_t j)
+{
+    static const char *const keys[] = {"name", "envelope", "uri", "integrated", "prefix",
+                                       NULL};
+    struct depd *d = &c->dd[j];
+    struct fwup_acomp *id = &c->m->deps[j];
+    json_t *v, *uri, *integ;
+    const char *str;
+    char why[200];
+    enum fwup_err rc;
+    size_t mark;
+
+    if ((rc = want(c, obj, JSON_OBJECT, "an object")) != FWUP_OK ||
+        (rc = check_keys(c, obj, keys)) != FWUP_OK)
+        return rc;
+    uri = json_object_get(obj, "uri");
+    integ = json_object_get(obj, "integrated");
+    if (uri == NULL && integ == NULL)
+        return fail(c, FWUP_E_DESC_MISSING,
+                    "a dependency needs 'uri' (fetched) or 'integrated' (\"#name\")");
+    if (uri != NULL && integ != NULL)
+        return conflict_key(c, obj, "integrated", "give 'uri' or 'integrated', not both");
+    if (uri != NULL) {
+        mark = push_key(c, "uri");
+        rc = get_str(c, uri, true, &d->uri);
+        if (rc == FWUP_OK && d->uri[0] == '#')
+            rc = fail(c, FWUP_E_DESC_VALUE, "a \"#name\" is given as 'integrated'");
+        pop(c, mark);
+    } else {
+        mark = push_key(c, "integrated");
+        rc = get_str(c, integ, true, &d->integ);
+        /* §5.5: a fragment-only URI reference names an envelope member. */
+        if (rc == FWUP_OK && (d->integ[0] != '#' || d->integ[1] == '\0'))
+            rc = fail(c, FWUP_E_DESC_VALUE, "expected \"#name\"");
+        pop(c, mark);
+    }
+    if (rc != FWUP_OK)
+        return rc;
+    v = json_object_get(obj, "envelope");
+    if (v == NULL)
+        return fail(c, FWUP_E_DESC_MISSING, "missing 'envelope' (the dependency's .suit file)");
+    mark = push_key(c, "envelope");
+    rc = get_str(c, v, true, &str);
+    if (rc == FWUP_OK && (d->file = resolve(c->base_dir, str)) == NULL)
+        rc = oom(c);
+    if (rc == FWUP_OK) {
+        rc = fwup_dep_read(d->file, &d->info, why, sizeof why);
+        if (rc != FWUP_OK)
+            rc = fail(c, rc, "%s", why);
+    }
+    /* An integrated dependency travels as is: unsigned, no device could
+     * ever authenticate it (a URI one may still be signed after this). */
+    if (rc == FWUP_OK && d->integ != NULL && d->info.n_blocks == 0)
+        rc = fail(c, FWUP_E_DESC_VALUE,
+                  "dependency '%s' is not signed: sign it before integrating it", d->file);
+    pop(c, mark);
+    if (rc != FWUP_OK)
+        return rc;
+    /* dependency-prefix: its identifier in this manifest's index space. */
+    v = json_object_get(obj, "prefix");
+    if (v != NULL) {
+        mark = push_key(c, "prefix");
+        rc = parse_comp_id(c, v, id);
+    } else {
+        /* default: [name], or ["dependency-J"] */
+        char def[32];
+        json_t *n = json_object_get(obj, "name");
+        const char *base = json_is_string(n) ? json_string_value(n) : def;
+        size_t bl;
+        snprintf(def, sizeof def, "dependency-%zu", j);
+        bl = strlen(base);
+        mark = c->plen;
+        id->seg = calloc(1, sizeof *id->seg);
+        if (id->seg == NULL || (id->seg[0].ptr = malloc(bl > 0 ? bl : 1)) == NULL)
+            return oom(c);
+        memcpy((void *)(uintptr_t)id->seg[0].ptr, base, bl);
+        id->seg[0].len = bl;
+        id->nseg = 1;
+    }
+    if (rc == FWUP_OK && id_taken(c, id, j))
+        rc = fail(c, FWUP_E_DESC_CONFLICT,
+                  "this dependency identifier is already a component or dependency "
+                  "identifier (set 'prefix')");
+    pop(c, mark);
+    return rc;
+}
+
+static enum fwup_err
+parse_dependencies(struct ctx *c, json_t *arr)
+{
+    struct fwup_author_model *m = c->m;
+    enum fwup_err rc;
+    size_t n;
+
+    if ((rc = want(c, arr, JSON_ARRAY, "an array of dependencies")) != FWUP_OK)
+        return rc;
+    n = json_array_size(arr);
+    if (n == 0)
+        return fail(c, FWUP_E_DESC_VALUE, "needs at least one dependency (or leave it out)");
+    if (c->ncd + n > FWUP_AUTHOR_MAX_COMPONENTS)
+        return fail(c, FWUP_E_LIMIT_COMPONENTS, "at most %d components and dependencies",
+                    FWUP_AUTHOR_MAX_COMPONENTS);
+    c->dd = calloc(n, sizeof *c->dd);
+    m->deps = calloc(n, sizeof *m->deps);
+    if (c->dd == NULL || m->deps == NULL)
+        return oom(c);
+    c->ndd = n;
+    m->ndeps = n;
+    /* Names first (a dependency name must not shadow a component's), then
+     * each dependency; names join the component names so that explicit
+     * sequences can say {"set-component-index": "app"}. */
+    for (size_t j = 0; j < n; j++) {
+        json_t *o = json_array_get(arr, j);
+        json_t *nm = json_is_object(o) ? json_object_get(o, "name") : NULL;
+        size_t m0 = push_idx(c, j);
+        if (nm != NULL) {
+            const char *str;
+            size_t m1 = push_key(c, "name");
+            rc = get_str(c, nm, true, &str);
+            if (rc == FWUP_OK && comp_by_name(c, str) >= 0)
+                rc = fail(c, FWUP_E_DESC_CONFLICT,
+                          "a component or another dependency has this name");
+            pop(c, m1);
+            if (rc != FWUP_OK) {
+                pop(c, m0);
+                return rc;
+            }
+        }
+        if (json_array_append(c->names, nm != NULL ? nm : json_null()) != 0)
+            return oom(c);
+        rc = parse_dependency(c, o, j);
+        pop(c, m0);
+        if (rc != FWUP_OK)
+            return rc;
     }
     return FWUP_OK;
 }
@@ -1739,13 +2168,17 @@ parse_severable(struct ctx *c, json_t *arr)
             } else if (strcmp(s, "payload-fetch") == 0) {
                 flag = &m->severable[FWUP_SEQ_PAYLOAD_FETCH];
                 present = m->seq[FWUP_SEQ_PAYLOAD_FETCH] != NULL;
+            } else if (strcmp(s, "dependency-resolution") == 0) {
+                flag = &m->severable[FWUP_SEQ_DEP_RESOLUTION];
+                present = m->seq[FWUP_SEQ_DEP_RESOLUTION] != NULL;
             } else if (strcmp(s, "text") == 0) {
                 flag = &m->text_severable;
                 present = has_text(m);
             } else {
                 /* §8.4.12: only these core elements are severable. */
                 rc = fail(c, FWUP_E_DESC_VALUE,
-                          "only 'payload-fetch', 'install' and 'text' are severable");
+                          "only 'dependency-resolution', 'payload-fetch', 'install' and "
+                          "'text' are severable");
             }
         }
         if (rc == FWUP_OK && *flag)
@@ -1772,9 +2205,61 @@ compd_release(struct compd *d)
     for (int s = 0; s < FWUP_SEQ_COUNT; s++)
         fwup_ir_seq_free(d->extra[s]);
     free(d->staging_path);
+    free(d->enc_info);
+    free(d->enc_ct.file);
 }
 
-/* Record integrated payloads (component images and slots). */
+/* Record integrated dependencies ([TD] §8.1.1: the dependency envelope as a
+ * bstr under a tstr key equal to its URI). The whole file's SHA-256 is kept
+ * so that encode.c re-checks it while copying (TOCTOU), as for images. */
+static enum fwup_err
+collect_integrated_deps(struct ctx *c)
+{
+    struct fwup_author_model *m = c->m;
+
+    for (size_t j = 0; j < c->ndd; j++) {
+        const struct depd *d = &c->dd[j];
+        struct fwup_integrated *ni, *x;
+        if (d->integ == NULL)
+            continue;
+        for (size_t k = 0; k < m->ninteg; k++) {
+            if (strcmp(m->integ[k].key, d->integ) == 0) {
+                size_t m0 = push_key(c, "dependencies");
+                size_t m1 = push_idx(c, j);
+                enum fwup_err rc;
+                (void)push_key(c, "integrated");
+                rc = fail(c, FWUP_E_DESC_CONFLICT,
+                          "'%s' is already the key of an integrated payload or dependency",
+                          d->integ);
+                pop(c, m1);
+                pop(c, m0);
+                return rc;
+            }
+        }
+        ni = realloc(m->integ, (m->ninteg + 1) * sizeof *ni);
+        if (ni == NULL)
+            return oom(c);
+        m->integ = ni;
+        x = &m->integ[m->ninteg];
+        memset(x, 0, sizeof *x);
+        x->key = strdup(d->integ);
+        x->file = strdup(d->file);
+        if (x->key == NULL || x->file == NULL) {
+            free(x->key);
+            free(x->file);
+            return oom(c);
+        }
+        x->alg = FWUP_COSE_SHA256;
+        memcpy(x->digest, d->info.sha256, 32);
+        x->dlen = 32;
+        x->size = d->info.size;
+        m->ninteg++;
+    }
+    return FWUP_OK;
+}
+
+/* Record integrated payloads (component images and slots), then the
+ * integrated dependencies. */
 static enum fwup_err
 collect_integrated(struct ctx *c)
 {
@@ -1785,7 +2270,10 @@ collect_integrated(struct ctx *c)
         size_t nimg = d->nslots ? d->nslots : 1;
         for (size_t k = 0; k < nimg; k++) {
             const char *key = d->nslots ? d->slots[k].integ : d->integ;
-            const struct imgd *img = d->nslots ? &d->slots[k].img : &d->img;
+            /* An encrypted image is integrated as its ciphertext. */
+            const struct imgd *img = d->nslots          ? &d->slots[k].img
+                                     : d->enc_ct.present ? &d->enc_ct
+                                                         : &d->img;
             struct fwup_integrated *ni, *x;
             if (key == NULL)
                 continue;
@@ -1826,7 +2314,7 @@ collect_integrated(struct ctx *c)
             m->ninteg++;
         }
     }
-    return FWUP_OK;
+    return collect_integrated_deps(c);
 }
 
 static enum fwup_err
@@ -1835,7 +2323,7 @@ parse_root(struct ctx *c, json_t *root)
     static const char *const keys[] = {"$schema",    "manifest-version", "sequence-number",
                                        "reference-uri", "identity",     "components",
                                        "text",       "severable",        "sequences",
-                                       NULL};
+                                       "dependencies", "use-before",     NULL};
     struct fwup_author_model *m = c->m;
     json_t *v, *comps;
     enum fwup_err rc;
@@ -1931,6 +2419,20 @@ parse_root(struct ctx *c, json_t *root)
     }
     if ((rc = check_components(c)) != FWUP_OK)
         return rc;
+    if ((v = json_object_get(root, "dependencies")) != NULL) {
+        mark = push_key(c, "dependencies");
+        rc = parse_dependencies(c, v);
+        pop(c, mark);
+        if (rc != FWUP_OK)
+            return rc;
+    }
+    if ((v = json_object_get(root, "use-before")) != NULL) {
+        mark = push_key(c, "use-before");
+        rc = parse_use_before(c, v);
+        pop(c, mark);
+        if (rc != FWUP_OK)
+            return rc;
+    }
     if ((v = json_object_get(root, "sequences")) != NULL) {
         mark = push_key(c, "sequences");
         rc = parse_seq_map(c, v, c->explicit_seq);
@@ -1939,6 +2441,16 @@ parse_root(struct ctx *c, json_t *root)
             return rc;
         for (int s = 0; s < FWUP_SEQ_COUNT; s++)
             c->has_explicit[s] = c->explicit_seq[s] != NULL;
+        if (c->has_use_before &&
+            c->has_explicit[c->use_before_shared ? FWUP_SEQ_SHARED : FWUP_SEQ_INSTALL]) {
+            mark = push_key(c, "use-before");
+            rc = fail(c, FWUP_E_DESC_CONFLICT,
+                      "the %s sequence is given in full under 'sequences': write the "
+                      "use-before condition there",
+                      c->use_before_shared ? "shared" : "install");
+            pop(c, mark);
+            return rc;
+        }
     }
     if ((v = json_object_get(root, "identity")) != NULL) {
         mark = push_key(c, "identity");
@@ -2047,6 +2559,9 @@ out:
     for (size_t i = 0; i < c.ncd; i++)
         compd_release(&c.cd[i]);
     free(c.cd);
+    for (size_t j = 0; j < c.ndd; j++)
+        free(c.dd[j].file);
+    free(c.dd);
     for (int s = 0; s < FWUP_SEQ_COUNT; s++)
         fwup_ir_seq_free(c.explicit_seq[s]);
     json_decref(c.names);
@@ -2074,6 +2589,12 @@ fwup_author_free(struct fwup_author_model *m)
             free(m->comps[i].ctext[t]);
     }
     free(m->comps);
+    for (size_t j = 0; j < m->ndeps; j++) {
+        for (size_t k = 0; k < m->deps[j].nseg; k++)
+            free((void *)(uintptr_t)m->deps[j].seg[k].ptr);
+        free(m->deps[j].seg);
+    }
+    free(m->deps);
     for (int s = 0; s < FWUP_SEQ_COUNT; s++)
         fwup_ir_seq_free(m->seq[s]);
     free(m->lang);

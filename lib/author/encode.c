@@ -7,7 +7,7 @@
  *   envelope = #6.107({
  *       2: bstr([ bstr([-16, SHA-256(bstr-wrapped manifest, head included)]) ]),
  *       3: bstr(manifest),
- *       16/20/23: bstr(severable element)   ; unless severed
+ *       15/16/20/23: bstr(severable element) ; unless severed
  *       "#name": bstr(integrated payload)   ; §7.5
  *   })
  *
@@ -138,7 +138,19 @@ enc_seq_wrapped(struct fwup_enc *e, const struct fwup_aseq *s)
     wrap(e, &in);
 }
 
-/* bstr .cbor SUIT_Common = { 2: components, 4: shared } */
+static void
+enc_id(struct fwup_enc *e, const struct fwup_acomp *c)
+{
+    fwup_enc_array(e, c->nseg);
+    for (size_t k = 0; k < c->nseg; k++)
+        fwup_enc_bstr(e, c->seg[k].ptr, c->seg[k].len);
+}
+
+/* bstr .cbor SUIT_Common = { ? 1: dependencies, 2: components, 4: shared }.
+ * [TD] §5.2.2: dependencies = { index => { 1: dependency-prefix } }; the
+ * dependencies sit at the indices after the components and are named by
+ * their prefix (the upstream form, OPEN-QUESTIONS 19). Keys ascend, so the
+ * map is in deterministic order as written. */
 static void
 enc_common(struct fwup_enc *e, const struct fwup_author_model *m)
 {
@@ -146,7 +158,17 @@ enc_common(struct fwup_enc *e, const struct fwup_author_model *m)
     bool shared = m->seq[FWUP_SEQ_SHARED] != NULL;
 
     fwup_enc_init(&in, e->max);
-    fwup_enc_map(&in, shared ? 2 : 1);
+    fwup_enc_map(&in, (shared ? 2u : 1u) + (m->ndeps > 0 ? 1u : 0u));
+    if (m->ndeps > 0) {
+        fwup_enc_uint(&in, FWUP_COMMON_DEPENDENCIES);
+        fwup_enc_map(&in, m->ndeps);
+        for (size_t j = 0; j < m->ndeps; j++) {
+            fwup_enc_uint(&in, m->ncomp + j);
+            fwup_enc_map(&in, 1);
+            fwup_enc_uint(&in, FWUP_DEP_PREFIX);
+            enc_id(&in, &m->deps[j]);
+        }
+    }
     fwup_enc_uint(&in, FWUP_COMMON_COMPONENTS);
     fwup_enc_array(&in, m->ncomp);
     for (size_t i = 0; i < m->ncomp; i++) {
@@ -229,13 +251,16 @@ struct sev {
     bool severable;
 };
 
-enum { SEV_FETCH, SEV_INSTALL, SEV_TEXT, SEV_N };
+/* In manifest key order: 15, 16, 20, 23. */
+enum { SEV_DEP_RESOLUTION, SEV_FETCH, SEV_INSTALL, SEV_TEXT, SEV_N };
 
 static void
 build_sev(const struct fwup_author_model *m, struct sev sv[SEV_N], size_t max)
 {
-    static const int keys[SEV_N] = {FWUP_M_PAYLOAD_FETCH, FWUP_M_INSTALL, FWUP_M_TEXT};
-    static const enum fwup_seq_id seqs[2] = {FWUP_SEQ_PAYLOAD_FETCH, FWUP_SEQ_INSTALL};
+    static const int keys[SEV_N] = {FWUP_M_DEPENDENCY_RESOLUTION, FWUP_M_PAYLOAD_FETCH,
+                                    FWUP_M_INSTALL, FWUP_M_TEXT};
+    static const enum fwup_seq_id seqs[SEV_TEXT] = {FWUP_SEQ_DEP_RESOLUTION,
+                                                    FWUP_SEQ_PAYLOAD_FETCH, FWUP_SEQ_INSTALL};
 
     for (int i = 0; i < SEV_N; i++) {
         sv[i].key = keys[i];

@@ -142,6 +142,7 @@ fwup_seq_name(enum fwup_seq_id s)
 {
     static const char *const names[FWUP_SEQ_COUNT] = {
         "shared", "validate", "load", "invoke", "payload-fetch", "install",
+        "dependency-resolution",
     };
     return ((unsigned)s < FWUP_SEQ_COUNT) ? names[s] : "?";
 }
@@ -151,6 +152,7 @@ fwup_seq_key(enum fwup_seq_id s)
 {
     static const int keys[FWUP_SEQ_COUNT] = {
         0, FWUP_M_VALIDATE, FWUP_M_LOAD, FWUP_M_INVOKE, FWUP_M_PAYLOAD_FETCH, FWUP_M_INSTALL,
+        FWUP_M_DEPENDENCY_RESOLUTION,
     };
     return ((unsigned)s < FWUP_SEQ_COUNT) ? keys[s] : -1;
 }

@@ -5,9 +5,9 @@
  * `need > r->len - r->pos` (the subtraction cannot wrap because of the
  * invariant), never `r->pos + need > r->len` (which can).
  */
-#include "fwup/vcbor.h"
-
 #include <string.h>
+
+#include "verifier_int.h"
 
 void
 fwup_vcbor_init(struct fwup_vcbor *r, const uint8_t *buf, size_t len)
@@ -184,9 +184,9 @@ fwup_vcbor_skip(struct fwup_vcbor *r, struct fwup_bytes *span)
     return FWUP_OK;
 }
 
-/* Read a head of one expected major type. */
-static enum fwup_err
-get_major(struct fwup_vcbor *r, uint8_t major, struct fwup_vcbor_item *it)
+/* Read a head of one expected major type (the verifier's fwup_v_get). */
+enum fwup_err
+fwup_v_get(struct fwup_vcbor *r, uint8_t major, struct fwup_vcbor_item *it)
 {
     enum fwup_err e = fwup_vcbor_peek(r, it);
 
@@ -199,14 +199,39 @@ get_major(struct fwup_vcbor *r, uint8_t major, struct fwup_vcbor_item *it)
 }
 
 enum fwup_err
-fwup_vcbor_get_uint(struct fwup_vcbor *r, uint64_t *v)
+fwup_v_count(struct fwup_vcbor *r, uint8_t major, uint32_t *n)
 {
     struct fwup_vcbor_item it;
-    enum fwup_err e = get_major(r, FWUP_CBOR_UINT, &it);
+    enum fwup_err e = fwup_v_get(r, major, &it);
+
+    if (e != FWUP_OK)
+        return e;
+    /* decode_head bounds a count by the bytes left, so this only fires for
+     * a buffer of 4 GiB or more: a count that large cannot be honest there
+     * either. */
+    if (it.val > UINT32_MAX)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TRUNCATED, it.off);
+    *n = (uint32_t)it.val;
+    return FWUP_OK;
+}
+
+/* The value of a head of one expected major type: the shared body of the
+ * typed reads below (one copy instead of one per type). */
+static enum fwup_err
+get_val(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = fwup_v_get(r, major, &it);
 
     if (e == FWUP_OK)
         *v = it.val;
     return e;
+}
+
+enum fwup_err
+fwup_vcbor_get_uint(struct fwup_vcbor *r, uint64_t *v)
+{
+    return get_val(r, FWUP_CBOR_UINT, v);
 }
 
 enum fwup_err
@@ -231,7 +256,7 @@ enum fwup_err
 fwup_vcbor_get_bstr(struct fwup_vcbor *r, struct fwup_bytes *v)
 {
     struct fwup_vcbor_item it;
-    enum fwup_err e = get_major(r, FWUP_CBOR_BSTR, &it);
+    enum fwup_err e = fwup_v_get(r, FWUP_CBOR_BSTR, &it);
 
     if (e == FWUP_OK) {
         v->ptr = r->buf + it.data_off;
@@ -244,51 +269,37 @@ enum fwup_err
 fwup_vcbor_get_tstr(struct fwup_vcbor *r, struct fwup_bytes *v)
 {
     struct fwup_vcbor_item it;
-    enum fwup_err e = fwup_vcbor_peek(r, &it);
+    size_t at = r->pos;
+    enum fwup_err e = fwup_v_get(r, FWUP_CBOR_TSTR, &it);
 
     if (e != FWUP_OK)
         return e;
-    if (it.major != FWUP_CBOR_TSTR)
-        return fwup_vcbor_fail(r, FWUP_E_CBOR_TYPE, it.off);
-    if (!fwup_vcbor_utf8_valid(r->buf + it.data_off, (size_t)it.val))
+    if (!fwup_vcbor_utf8_valid(r->buf + it.data_off, (size_t)it.val)) {
+        /* Not consumed: the reader stays at the bad string. */
+        r->pos = at;
         return fwup_vcbor_fail(r, FWUP_E_CBOR_UTF8, it.off);
+    }
     v->ptr = r->buf + it.data_off;
     v->len = (size_t)it.val;
-    r->pos = it.end;
     return FWUP_OK;
 }
 
 enum fwup_err
 fwup_vcbor_get_array(struct fwup_vcbor *r, uint64_t *n)
 {
-    struct fwup_vcbor_item it;
-    enum fwup_err e = get_major(r, FWUP_CBOR_ARRAY, &it);
-
-    if (e == FWUP_OK)
-        *n = it.val;
-    return e;
+    return get_val(r, FWUP_CBOR_ARRAY, n);
 }
 
 enum fwup_err
 fwup_vcbor_get_map(struct fwup_vcbor *r, uint64_t *n)
 {
-    struct fwup_vcbor_item it;
-    enum fwup_err e = get_major(r, FWUP_CBOR_MAP, &it);
-
-    if (e == FWUP_OK)
-        *n = it.val;
-    return e;
+    return get_val(r, FWUP_CBOR_MAP, n);
 }
 
 enum fwup_err
 fwup_vcbor_get_tag(struct fwup_vcbor *r, uint64_t *tag)
 {
-    struct fwup_vcbor_item it;
-    enum fwup_err e = get_major(r, FWUP_CBOR_TAG, &it);
-
-    if (e == FWUP_OK)
-        *tag = it.val;
-    return e;
+    return get_val(r, FWUP_CBOR_TAG, tag);
 }
 
 enum fwup_err
@@ -327,40 +338,31 @@ fwup_vcbor_utf8_valid(const uint8_t *s, size_t n)
     size_t i = 0;
 
     while (i < n) {
-        uint8_t c = s[i];
-        size_t need;
-        uint32_t cp, min;
+        uint8_t c = s[i++];
+        unsigned need, k;
+        uint32_t cp;
 
-        if (c < 0x80) {
-            i++;
+        if (c < 0x80)
             continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            need = 1;
-            cp = c & 0x1fu;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            need = 2;
-            cp = c & 0x0fu;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            need = 3;
-            cp = c & 0x07u;
-            min = 0x10000;
-        } else {
+        /* 0x80..0xbf cannot start a sequence; 0xf8.. are not UTF-8. */
+        if (c < 0xc0 || c >= 0xf8)
             return false;
-        }
-        if (need > n - i - 1)
+        need = c >= 0xf0 ? 3u : c >= 0xe0 ? 2u : 1u; /* continuation bytes */
+        cp = c & (0x3fu >> need);
+        if (need > n - i)
             return false;
-        for (size_t k = 1; k <= need; k++) {
-            uint8_t cc = s[i + k];
+        for (k = 0; k < need; k++) {
+            uint8_t cc = s[i++];
             if ((cc & 0xc0) != 0x80)
                 return false;
             cp = (cp << 6) | (cc & 0x3fu);
         }
-        /* Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8. */
-        if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        /* Overlong forms (below 0x80, 0x800, 0x10000 for 1, 2, 3
+         * continuation bytes), UTF-16 surrogates and values past U+10FFFF
+         * are not UTF-8. */
+        if (cp < ((uint32_t)1 << (need == 3 ? 16 : 4 * need + 3)) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
             return false;
-        i += need + 1;
     }
     return true;
 }

@@ -74,8 +74,10 @@ scan(const struct fwup_verifier *v, struct fwup_v_span seq, uint32_t index, stru
                 if (fwup_v_get(&r, FWUP_CBOR_BSTR, &it) != FWUP_OK)
                     return fwup_vcbor_error(&r, NULL);
                 /* image-digest is bstr .cbor SUIT_Digest (§8.4.8.6) */
-                fwup_v_reader(v, &d, fwup_v_content(&it));
                 if (set) {
+                    struct fwup_v_span body;
+                    FWUP_V_CONTENT(&body, &it);
+                    fwup_v_reader(v, &d, body);
                     if (fwup_v_parse_digest(&d, &img->digest_alg, &img->digest) != FWUP_OK)
                         return fwup_vcbor_error(&d, NULL);
                     if (!fwup_vcbor_at_end(&d))

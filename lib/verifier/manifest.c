@@ -16,37 +16,34 @@ enum body_kind { BODY_SEQUENCE, BODY_TEXT, BODY_ANY };
 /*
  * Check that span s holds exactly one item of the expected shape: a command
  * sequence is an array of (command, argument) pairs (§8.4.6), text a map
- * (§8.4.4). skip() bounds the nesting (FWUP_V_MAX_CBOR_DEPTH).
+ * (§8.4.4). skip() bounds the nesting (FWUP_V_MAX_CBOR_DEPTH). Failures are
+ * reported at the caller's position (the element's key).
  */
 static enum fwup_err
-check_body(struct fwup_verifier *v, struct fwup_v_span s, enum body_kind kind, uint8_t scope,
-           int32_t key)
+check_body(struct fwup_verifier *v, struct fwup_v_span s, enum body_kind kind)
 {
     struct fwup_vcbor r;
     struct fwup_vcbor_item it;
 
     fwup_v_reader(v, &r, s);
     if (fwup_vcbor_peek(&r, &it) != FWUP_OK)
-        return fwup_v_rfail(v, &r, scope, key);
+        return fwup_v_rfail(v, &r);
     if (kind == BODY_SEQUENCE && (it.major != FWUP_CBOR_ARRAY || (it.val & 1) != 0))
-        return fwup_v_fail(v, FWUP_E_SUIT_SEQUENCE, it.off, scope, key);
+        return fwup_v_fail(v, FWUP_E_SUIT_SEQUENCE, it.off);
     if (kind == BODY_TEXT && it.major != FWUP_CBOR_MAP)
-        return fwup_v_fail(v, FWUP_E_SUIT_TEXT, it.off, scope, key);
+        return fwup_v_fail(v, FWUP_E_SUIT_TEXT, it.off);
     if (fwup_vcbor_skip(&r, NULL) != FWUP_OK)
-        return fwup_v_rfail(v, &r, scope, key);
-    if (!fwup_vcbor_at_end(&r))
-        return fwup_v_fail(v, FWUP_E_CBOR_TRAILING, fwup_vcbor_offset(&r), scope, key);
-    return FWUP_OK;
+        return fwup_v_rfail(v, &r);
+    return fwup_v_end(v, &r);
 }
 
 static enum fwup_err
 check_slot_body(struct fwup_verifier *v, unsigned slot, struct fwup_v_span body)
 {
-    enum body_kind kind = slot == FWUP_V_SEQ_TEXT     ? BODY_TEXT
-                          : slot == FWUP_V_SEQ_COSWID ? BODY_ANY
-                                                      : BODY_SEQUENCE;
-
-    return check_body(v, body, kind, FWUP_V_AT_MANIFEST, fwup_v_slot_keys[slot]);
+    return check_body(v, body,
+                      slot == FWUP_V_SEQ_TEXT     ? BODY_TEXT
+                      : slot == FWUP_V_SEQ_COSWID ? BODY_ANY
+                                                  : BODY_SEQUENCE);
 }
 
 /* SUIT_Component_Identifier = [+ bstr]: the empty id is CDDL-valid ([* bstr])
@@ -55,57 +52,61 @@ static enum fwup_err
 read_component_id(struct fwup_vcbor *r, struct fwup_v_span *span)
 {
     struct fwup_vcbor_item it;
-    size_t start = fwup_vcbor_offset(r);
-    uint64_t n;
+    size_t start = r->pos;
+    uint32_t n;
 
-    if (fwup_vcbor_get_array(r, &n) != FWUP_OK)
-        return fwup_vcbor_error(r, NULL);
+    if (fwup_v_count(r, FWUP_CBOR_ARRAY, &n) != FWUP_OK)
+        return r->err;
     if (n == 0)
         return fwup_vcbor_fail(r, FWUP_E_SUIT_COMPONENT, start);
     for (; n > 0; n--)
         if (fwup_v_get(r, FWUP_CBOR_BSTR, &it) != FWUP_OK)
-            return fwup_vcbor_error(r, NULL);
+            return r->err;
     span->off = (uint32_t)start;
-    span->len = (uint32_t)(fwup_vcbor_offset(r) - start);
+    span->len = (uint32_t)(r->pos - start);
     return FWUP_OK;
 }
 
 /* A severed element (§8.4.12): the manifest holds SUIT_Digest of the
- * envelope member's complete bstr, head included (OPEN-QUESTIONS 1). */
+ * envelope member's complete bstr, head included (OPEN-QUESTIONS 1).
+ * Position: (MANIFEST, key) except for faults of the envelope member. */
 static enum fwup_err
 severed(struct fwup_verifier *v, struct fwup_vcbor *r, unsigned slot, bool lenient)
 {
     struct fwup_v_seq *s = &v->m.seq[slot];
     struct fwup_v_span dbytes, mem = v->member[slot];
-    struct fwup_vcbor mr;
-    struct fwup_vcbor_item it;
+    unsigned ai, hl;
     int32_t alg = 0, key = fwup_v_slot_keys[slot];
-    size_t start = fwup_vcbor_offset(r);
+    size_t start = r->pos;
     bool match = false;
     enum fwup_err e;
 
     if (fwup_v_parse_digest(r, &alg, &dbytes) != FWUP_OK)
-        return fwup_v_rfail(v, r, FWUP_V_AT_MANIFEST, key);
+        return fwup_v_rfail(v, r);
     s->digest.off = (uint32_t)start;
-    s->digest.len = (uint32_t)(fwup_vcbor_offset(r) - start);
+    s->digest.len = (uint32_t)(r->pos - start);
     if (mem.off == 0) {
         s->state = FWUP_V_SEVERED_MISSING;
         return FWUP_OK;
     }
     if (v->crypto == NULL)
-        return fwup_v_fail(v, FWUP_E_INVALID_ARG, mem.off, FWUP_V_AT_ENVELOPE, key);
-    e = fwup_v_digest_match(v, alg, mem, dbytes, &match);
+        return fwup_v_fail_at(v, FWUP_E_INVALID_ARG, mem.off, FWUP_V_AT_ENVELOPE, key);
+    e = fwup_v_digest_match(v, alg, &mem, &dbytes, &match);
     if (e != FWUP_OK)
-        return fwup_v_fail(v, e, start, FWUP_V_AT_MANIFEST, key);
-    fwup_v_reader(v, &mr, mem);
-    if (fwup_v_get(&mr, FWUP_CBOR_BSTR, &it) != FWUP_OK)
-        return fwup_v_rfail(v, &mr, FWUP_V_AT_ENVELOPE, key);
-    s->body = fwup_v_content(&it);
+        return fwup_v_fail(v, e, start);
+    /* The member was read as a bstr by parse: this cannot fail, and fails
+     * closed if it does. */
+    /* The member is a definite bstr (parse read it): its content follows a
+     * head of 1, 2, 3, 5 or 9 bytes (additional information < 24, 24..27). */
+    ai = v->env[mem.off] & 0x1fu;
+    hl = ai < 24 ? 1u : 1u + (1u << (ai - 24));
+    s->body.off = mem.off + hl;
+    s->body.len = mem.len - hl;
     if (!match) {
         /* An element that does not match its digest was not made by the
          * signer: refused when verifying, flagged when inspecting. */
         if (!lenient)
-            return fwup_v_fail(v, FWUP_E_SEVERABLE_DIGEST, mem.off, FWUP_V_AT_ENVELOPE, key);
+            return fwup_v_fail_at(v, FWUP_E_SEVERABLE_DIGEST, mem.off, FWUP_V_AT_ENVELOPE, key);
         s->state = FWUP_V_SEVERED_MISMATCH;
         return FWUP_OK;
     }
@@ -113,202 +114,256 @@ severed(struct fwup_verifier *v, struct fwup_vcbor *r, unsigned slot, bool lenie
     return check_slot_body(v, slot, s->body);
 }
 
-/* Unknown key: an error when verifying (OPEN-QUESTIONS 9: ignoring e.g. an
- * install under the pre-29 key 17 would silently skip commands), skipped and
- * counted when inspecting. */
+/* SUIT_Common's dependencies ([TD] §5.2.2): { uint component-index =>
+ * SUIT_Dependency_Metadata (a map) }; recorded as a span. */
 static enum fwup_err
-unknown_key(struct fwup_verifier *v, struct fwup_vcbor *r, size_t off, bool lenient,
-            uint8_t scope, int32_t key)
+read_dependencies(struct fwup_verifier *v, struct fwup_vcbor *r)
 {
-    if (!lenient)
-        return fwup_v_fail(v, FWUP_E_SUIT_UNKNOWN_KEY, off, scope, key);
-    if (v->m.n_unknown < UINT8_MAX)
-        v->m.n_unknown++;
-    if (fwup_vcbor_skip(r, NULL) != FWUP_OK)
-        return fwup_v_rfail(v, r, scope, key);
+    struct fwup_vcbor_item it;
+    struct fwup_v_map d;
+    int32_t dkey;
+    size_t koff;
+
+    v->m.dependencies.off = (uint32_t)r->pos;
+    if (fwup_v_map(r, &d) != FWUP_OK)
+        return fwup_v_rfail(v, r);
+    while (d.i < d.n) {
+        if (fwup_v_key(r, &d, &dkey, &koff) != FWUP_OK)
+            return fwup_v_rfail(v, r);
+        if (dkey < 0 || d.tstr)
+            return fwup_v_fail(v, FWUP_E_SUIT_COMPONENT, koff);
+        if (fwup_vcbor_peek(r, &it) != FWUP_OK)
+            return fwup_v_rfail(v, r);
+        if (it.major != FWUP_CBOR_MAP)
+            return fwup_v_fail(v, FWUP_E_SUIT_DEPENDENCY, it.off);
+        if (fwup_vcbor_skip(r, NULL) != FWUP_OK)
+            return fwup_v_rfail(v, r);
+    }
+    v->m.dependencies.len = (uint32_t)(r->pos - v->m.dependencies.off);
     return FWUP_OK;
 }
 
-/* SUIT_Common (§8.4.5). */
-static enum fwup_err
-decode_common(struct fwup_verifier *v, bool lenient)
+/* Case labels of fwup_v_decode_map: a key (0..31, other keys are 0) plus
+ * the map it is in. */
+#define IN_COMMON 32u
+#define IN_ENVELOPE 64u
+
+/*
+ * Decode SUIT_Envelope (scope FWUP_V_AT_ENVELOPE, §8.2), SUIT_Manifest
+ * (FWUP_V_AT_MANIFEST, §8.4) or SUIT_Common (FWUP_V_AT_COMMON, §8.4.5) at
+ * span s: one map walker for the three, so the loop, the key rules, the
+ * trailing-bytes check and the required keys exist once. Required: the
+ * authentication wrapper and the manifest in the envelope (§8.2); version,
+ * sequence number, common in the manifest (§8.4); components in common.
+ *
+ * Unknown keys of the manifest and common are an error when verifying
+ * (OPEN-QUESTIONS 9: ignoring e.g. an install under the pre-29 key 17 would
+ * silently skip commands), skipped and counted when inspecting (lenient).
+ * Unknown envelope keys are recorded here and refused by authenticate.
+ */
+enum fwup_err
+fwup_v_decode_map(struct fwup_verifier *v, struct fwup_v_span s, uint8_t scope, bool lenient)
 {
     struct fwup_v_manifest *m = &v->m;
     struct fwup_vcbor r;
     struct fwup_vcbor_item it;
-    uint64_t n, i, cnt, j;
-    uint32_t seen = 0, first, dseen, dfirst;
-    int64_t key = 0, dkey;
+    struct fwup_v_map map;
+    uint32_t j, cnt;
+    uint32_t need = scope == FWUP_V_AT_COMMON     ? 1u << FWUP_SUIT_COMMON_COMPONENTS
+                    : scope == FWUP_V_AT_MANIFEST ? 0x0eu
+                                                  : 0x0cu;
+    unsigned in = scope == FWUP_V_AT_COMMON     ? IN_COMMON
+                  : scope == FWUP_V_AT_ENVELOPE ? IN_ENVELOPE
+                                                : 0;
+    int32_t key = 0;
     size_t off;
+    unsigned slot, k;
+    enum fwup_err e;
 
-    fwup_v_reader(v, &r, m->common);
-    if (fwup_v_get_map(&r, &n) != FWUP_OK)
-        goto rfail;
-    first = (uint32_t)fwup_vcbor_offset(&r);
-    for (i = 0; i < n; i++) {
-        off = fwup_vcbor_offset(&r);
-        if (fwup_v_get_key(&r, first, i, &seen, &key) != FWUP_OK)
-            goto rfail;
-        if (key == FWUP_SUIT_COMMON_DEPENDENCIES) {
-            /* [TD] §5.2.2: { uint component-index => SUIT_Dependency_Metadata } */
-            m->dependencies.off = (uint32_t)fwup_vcbor_offset(&r);
-            if (fwup_v_get_map(&r, &cnt) != FWUP_OK)
-                goto rfail;
-            dfirst = (uint32_t)fwup_vcbor_offset(&r);
-            dseen = 0;
-            for (j = 0; j < cnt; j++) {
-                size_t koff = fwup_vcbor_offset(&r);
-                if (fwup_v_get_key(&r, dfirst, j, &dseen, &dkey) != FWUP_OK)
-                    goto rfail;
-                if (dkey < 0)
-                    return fwup_v_fail(v, FWUP_E_SUIT_COMPONENT, koff, FWUP_V_AT_COMMON,
-                                       FWUP_SUIT_COMMON_DEPENDENCIES);
-                if (fwup_vcbor_peek(&r, &it) != FWUP_OK)
-                    goto rfail;
-                if (it.major != FWUP_CBOR_MAP)
-                    return fwup_v_fail(v, FWUP_E_SUIT_DEPENDENCY, it.off, FWUP_V_AT_COMMON,
-                                       FWUP_SUIT_COMMON_DEPENDENCIES);
+    fwup_v_at(v, scope, 0);
+    fwup_v_reader(v, &r, s);
+    if (in == IN_ENVELOPE) {
+        /* SUIT_Envelope_Tagged = #6.107(SUIT_Envelope); untagged maps occur
+         * in the TEEP vectors (OPEN-QUESTIONS 8). Any other tag is not an
+         * envelope. */
+        if (fwup_vcbor_peek(&r, &it) != FWUP_OK)
+            return fwup_v_rfail(v, &r);
+        if (it.major == FWUP_CBOR_TAG) {
+            if (it.val != FWUP_SUIT_TAG_ENVELOPE)
+                return fwup_v_fail(v, FWUP_E_CBOR_TAG, it.off);
+            r.pos = it.end;
+            v->tagged = 1;
+        }
+    }
+    if (fwup_v_map(&r, &map) != FWUP_OK)
+        return fwup_v_rfail(v, &r);
+    while (map.i < map.n) {
+        /* On a key that cannot be read the position is the previous key
+         * (0 in the envelope). */
+        if (in == IN_ENVELOPE)
+            key = 0;
+        e = fwup_v_key(&r, &map, &key, &off);
+        fwup_v_at(v, scope, key);
+        if (e != FWUP_OK)
+            return fwup_v_rfail(v, &r);
+        k = key >= 0 && key < 32 ? (unsigned)key : 0;
+        if (in == IN_ENVELOPE) {
+            /* Every member the envelope defines is a bstr: one read for
+             * them all, then where it goes. */
+            struct fwup_v_span *whole = NULL, *content = NULL;
+
+            if (map.tstr) {
+                /* Integrated payload or dependency (§5.5, [TD] §8.1.1).
+                 * Not covered by the signature: image-match protects it. */
+                fwup_v_at(v, scope, -1);
+            } else if (k == FWUP_SUIT_ENV_AUTH) {
+                /* §8.2: "the authentication wrapper MUST come first" - a
+                 * streaming device must be able to authenticate before it
+                 * has buffered the manifest. */
+                if (map.seen & (1u << FWUP_SUIT_ENV_MANIFEST))
+                    return fwup_v_fail(v, FWUP_E_SUIT_BAD_VALUE, off);
+                content = &v->auth;
+            } else if (k == FWUP_SUIT_ENV_MANIFEST) {
+                whole = &v->manifest_item;
+                content = &v->manifest;
+            } else if (((uint32_t)1 << k) & FWUP_V_SEVERABLE_MASK) {
+                /* Checked against the digest the manifest holds, by decode. */
+                whole = &v->member[fwup_v_key_slot(k)];
+            } else {
+                /* Unknown integer key (including reserved 1, delegation):
+                 * recorded here, refused by authenticate, shown by inspect. */
+                if (v->n_unknown == 0)
+                    v->unknown_off = (uint32_t)off;
+                if (v->n_unknown < UINT8_MAX)
+                    v->n_unknown++;
                 if (fwup_vcbor_skip(&r, NULL) != FWUP_OK)
-                    goto rfail;
+                    return fwup_v_rfail(v, &r);
+                continue;
             }
-            m->dependencies.len = (uint32_t)(fwup_vcbor_offset(&r) - m->dependencies.off);
-        } else if (key == FWUP_SUIT_COMMON_COMPONENTS) {
-            if (fwup_vcbor_get_array(&r, &cnt) != FWUP_OK)
-                goto rfail;
+            if (fwup_v_get(&r, FWUP_CBOR_BSTR, &it) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            if (whole != NULL)
+                FWUP_V_WHOLE(whole, &it);
+            if (content != NULL)
+                FWUP_V_CONTENT(content, &it);
+            if (map.tstr && v->n_integrated < UINT8_MAX)
+                v->n_integrated++;
+            continue;
+        }
+        switch (k | in) {
+        case FWUP_SUIT_VERSION:
+            if (fwup_v_get(&r, FWUP_CBOR_UINT, &it) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            /* §8.4.2: a processor MUST fail on a version it does not support. */
+            if (it.val != 1)
+                return fwup_v_fail(v, FWUP_E_SUIT_VERSION, off);
+            m->version = 1;
+            break;
+        case FWUP_SUIT_SEQUENCE_NUMBER:
+            if (fwup_v_get(&r, FWUP_CBOR_UINT, &it) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            m->sequence_number = it.val;
+            break;
+        case FWUP_SUIT_COMMON:
+            if (fwup_v_get(&r, FWUP_CBOR_BSTR, &it) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            FWUP_V_CONTENT(&m->common, &it);
+            break;
+        case FWUP_SUIT_REFERENCE_URI:
+            if (fwup_v_get(&r, FWUP_CBOR_TSTR, &it) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            if (!fwup_vcbor_utf8_valid(v->env + it.data_off, (size_t)it.val))
+                return fwup_v_fail(v, FWUP_E_CBOR_UTF8, it.off);
+            FWUP_V_CONTENT(&m->reference_uri, &it);
+            break;
+        case FWUP_SUIT_MANIFEST_COMPONENT_ID:
+            if (read_component_id(&r, &m->component_id) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            break;
+        case IN_COMMON | FWUP_SUIT_COMMON_DEPENDENCIES:
+            if (read_dependencies(v, &r) != FWUP_OK)
+                return (enum fwup_err)v->diag.code;
+            break;
+        case IN_COMMON | FWUP_SUIT_COMMON_SHARED_SEQUENCE:
+            if (fwup_v_get(&r, FWUP_CBOR_BSTR, &it) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            FWUP_V_CONTENT(&m->shared, &it);
+            if (check_body(v, m->shared, BODY_SEQUENCE) != FWUP_OK)
+                return (enum fwup_err)v->diag.code;
+            break;
+        case IN_COMMON | FWUP_SUIT_COMMON_COMPONENTS:
+            if (fwup_v_count(&r, FWUP_CBOR_ARRAY, &cnt) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
             if (cnt == 0)
-                return fwup_v_fail(v, FWUP_E_SUIT_COMPONENT, off, FWUP_V_AT_COMMON, 2);
+                return fwup_v_fail(v, FWUP_E_SUIT_COMPONENT, off);
             /* §6.2: a manifest with more components than the device has is
              * refused; it also bounds every per-component table. */
             if (cnt > FWUP_V_MAX_COMPONENTS)
-                return fwup_v_fail(v, FWUP_E_LIMIT_COMPONENTS, off, FWUP_V_AT_COMMON, 2);
-            for (j = 0; j < cnt; j++)
+                return fwup_v_fail(v, FWUP_E_LIMIT_COMPONENTS, off);
+            for (j = 0; j < cnt; j++) {
+                fwup_v_at(v, FWUP_V_AT_COMPONENT, (int32_t)j);
                 if (read_component_id(&r, &m->components[j]) != FWUP_OK)
-                    return fwup_v_rfail(v, &r, FWUP_V_AT_COMPONENT, (int32_t)j);
+                    return fwup_v_rfail(v, &r);
+            }
             m->n_components = (uint8_t)cnt;
-        } else if (key == FWUP_SUIT_COMMON_SHARED_SEQUENCE) {
-            if (fwup_v_get(&r, FWUP_CBOR_BSTR, &it) != FWUP_OK)
-                goto rfail;
-            m->shared = fwup_v_content(&it);
-            if (check_body(v, m->shared, BODY_SEQUENCE, FWUP_V_AT_COMMON, 4) != FWUP_OK)
-                return (enum fwup_err)v->diag.code;
-        } else if (unknown_key(v, &r, off, lenient, FWUP_V_AT_COMMON, (int32_t)key) != FWUP_OK) {
-            return (enum fwup_err)v->diag.code;
+            break;
+        default:
+            slot = in == 0 && k != 0 ? fwup_v_key_slot(k) : FWUP_V_N_SEQ;
+            if (slot == FWUP_V_N_SEQ) {
+                if (!lenient)
+                    return fwup_v_fail(v, FWUP_E_SUIT_UNKNOWN_KEY, off);
+                if (m->n_unknown < UINT8_MAX)
+                    m->n_unknown++;
+                if (fwup_vcbor_skip(&r, NULL) != FWUP_OK)
+                    return fwup_v_rfail(v, &r);
+                break;
+            }
+            if (fwup_vcbor_peek(&r, &it) != FWUP_OK)
+                return fwup_v_rfail(v, &r);
+            /* Inline: bstr. Severed: SUIT_Digest array, only for severable
+             * elements (validate, load, invoke, uninstall never are). */
+            if (it.major == FWUP_CBOR_BSTR) {
+                r.pos = it.end;
+                m->seq[slot].state = FWUP_V_INLINE;
+                FWUP_V_CONTENT(&m->seq[slot].body, &it);
+                if (check_slot_body(v, slot, m->seq[slot].body) != FWUP_OK)
+                    return (enum fwup_err)v->diag.code;
+            } else if (it.major == FWUP_CBOR_ARRAY &&
+                       (((uint32_t)1 << k) & FWUP_V_SEVERABLE_MASK)) {
+                if (severed(v, &r, slot, lenient) != FWUP_OK)
+                    return (enum fwup_err)v->diag.code;
+            } else {
+                return fwup_v_fail(v, FWUP_E_SUIT_BAD_VALUE, it.off);
+            }
+            break;
         }
     }
-    key = 0;
-    if (!fwup_vcbor_at_end(&r)) {
-        if (fwup_vcbor_error(&r, NULL) != FWUP_OK)
-            goto rfail;
-        return fwup_v_fail(v, FWUP_E_CBOR_TRAILING, fwup_vcbor_offset(&r), FWUP_V_AT_COMMON, 0);
-    }
-    if (m->n_components == 0)
-        return fwup_v_fail(v, FWUP_E_SUIT_MISSING, m->common.off, FWUP_V_AT_COMMON, 2);
+    fwup_v_at(v, scope, 0);
+    if (fwup_v_end(v, &r) != FWUP_OK)
+        return (enum fwup_err)v->diag.code;
+    /* The lowest required key missing, for the diagnostic. */
+    need &= ~map.seen;
+    for (k = 1; k < 32; k++)
+        if (need & (1u << k))
+            return fwup_v_fail_at(v, FWUP_E_SUIT_MISSING, s.off, scope, (int32_t)k);
     return FWUP_OK;
-
-rfail:
-    return fwup_v_rfail(v, &r, FWUP_V_AT_COMMON, (int32_t)key);
 }
 
 static enum fwup_err
 decode(struct fwup_verifier *v, bool lenient)
 {
-    struct fwup_v_manifest *m = &v->m;
-    struct fwup_vcbor r;
-    struct fwup_vcbor_item it;
-    struct fwup_bytes t;
-    uint64_t n, i, u;
-    uint32_t seen = 0, first, referenced = 0;
-    int64_t key = 0;
-    size_t off;
     unsigned slot;
 
-    fwup_v_reader(v, &r, v->manifest);
-    if (fwup_v_get_map(&r, &n) != FWUP_OK)
-        goto rfail;
-    first = (uint32_t)fwup_vcbor_offset(&r);
-    for (i = 0; i < n; i++) {
-        off = fwup_vcbor_offset(&r);
-        if (fwup_v_get_key(&r, first, i, &seen, &key) != FWUP_OK)
-            goto rfail;
-        switch (key) {
-        case FWUP_SUIT_VERSION:
-            if (fwup_vcbor_get_uint(&r, &u) != FWUP_OK)
-                goto rfail;
-            /* §8.4.2: a processor MUST fail on a version it does not support. */
-            if (u != 1)
-                return fwup_v_fail(v, FWUP_E_SUIT_VERSION, off, FWUP_V_AT_MANIFEST, 1);
-            m->version = 1;
-            break;
-        case FWUP_SUIT_SEQUENCE_NUMBER:
-            if (fwup_vcbor_get_uint(&r, &m->sequence_number) != FWUP_OK)
-                goto rfail;
-            break;
-        case FWUP_SUIT_COMMON:
-            if (fwup_v_get(&r, FWUP_CBOR_BSTR, &it) != FWUP_OK)
-                goto rfail;
-            m->common = fwup_v_content(&it);
-            break;
-        case FWUP_SUIT_REFERENCE_URI:
-            if (fwup_vcbor_get_tstr(&r, &t) != FWUP_OK)
-                goto rfail;
-            m->reference_uri.off = (uint32_t)(t.ptr - v->env);
-            m->reference_uri.len = (uint32_t)t.len;
-            break;
-        case FWUP_SUIT_MANIFEST_COMPONENT_ID:
-            if (read_component_id(&r, &m->component_id) != FWUP_OK)
-                goto rfail;
-            break;
-        default:
-            slot = key >= 0 ? fwup_v_key_slot((uint64_t)key) : FWUP_V_N_SEQ;
-            if (slot == FWUP_V_N_SEQ) {
-                if (unknown_key(v, &r, off, lenient, FWUP_V_AT_MANIFEST, (int32_t)key) != FWUP_OK)
-                    return (enum fwup_err)v->diag.code;
-                break;
-            }
-            if (fwup_vcbor_peek(&r, &it) != FWUP_OK)
-                goto rfail;
-            /* Inline: bstr. Severed: SUIT_Digest array, only for severable
-             * elements (validate, load, invoke, uninstall never are). */
-            if (it.major == FWUP_CBOR_BSTR) {
-                if (fwup_vcbor_next(&r, &it) != FWUP_OK)
-                    goto rfail;
-                m->seq[slot].state = FWUP_V_INLINE;
-                m->seq[slot].body = fwup_v_content(&it);
-                if (check_slot_body(v, slot, m->seq[slot].body) != FWUP_OK)
-                    return (enum fwup_err)v->diag.code;
-            } else if (it.major == FWUP_CBOR_ARRAY &&
-                       (((uint32_t)1 << key) & FWUP_V_SEVERABLE_MASK)) {
-                referenced |= (uint32_t)1 << key;
-                if (severed(v, &r, slot, lenient) != FWUP_OK)
-                    return (enum fwup_err)v->diag.code;
-            } else {
-                return fwup_v_fail(v, FWUP_E_SUIT_BAD_VALUE, it.off, FWUP_V_AT_MANIFEST,
-                                   (int32_t)key);
-            }
-            break;
-        }
-    }
-    key = 0;
-    if (!fwup_vcbor_at_end(&r)) {
-        if (fwup_vcbor_error(&r, NULL) != FWUP_OK)
-            goto rfail;
-        return fwup_v_fail(v, FWUP_E_CBOR_TRAILING, fwup_vcbor_offset(&r), FWUP_V_AT_MANIFEST, 0);
-    }
-    /* Version, sequence number and common are REQUIRED (§8.4). */
-    for (key = 1; key <= 3; key++)
-        if (!(seen & ((uint32_t)1 << key)))
-            return fwup_v_fail(v, FWUP_E_SUIT_MISSING, v->manifest.off, FWUP_V_AT_MANIFEST,
-                               (int32_t)key);
+    if (fwup_v_decode_map(v, v->manifest, FWUP_V_AT_MANIFEST, lenient) != FWUP_OK)
+        return (enum fwup_err)v->diag.code;
     /* An envelope member the manifest does not reference by digest is not
-     * covered by any signature: refuse it rather than carry it along. */
+     * covered by any signature: refuse it rather than carry it along. A
+     * slot decoded as severed has state SEVERED_* (keys are unique). */
     for (slot = 0; slot < FWUP_V_N_SEQ && !lenient; slot++)
-        if (v->member[slot].off != 0 && !(referenced & ((uint32_t)1 << fwup_v_slot_keys[slot])))
-            return fwup_v_fail(v, FWUP_E_SUIT_BAD_VALUE, v->member[slot].off,
-                               FWUP_V_AT_ENVELOPE, fwup_v_slot_keys[slot]);
-    return decode_common(v, lenient);
-
-rfail:
-    return fwup_v_rfail(v, &r, FWUP_V_AT_MANIFEST, (int32_t)key);
+        if (v->member[slot].off != 0 && v->m.seq[slot].state < FWUP_V_SEVERED_PRESENT)
+            return fwup_v_fail_at(v, FWUP_E_SUIT_BAD_VALUE, v->member[slot].off,
+                                  FWUP_V_AT_ENVELOPE, fwup_v_slot_keys[slot]);
+    return fwup_v_decode_map(v, v->m.common, FWUP_V_AT_COMMON, lenient);
 }
 
 /*
@@ -319,24 +374,27 @@ static int
 covered(const struct fwup_verifier *v, struct fwup_bytes pfx, struct fwup_v_span comp)
 {
     struct fwup_vcbor p, c;
-    struct fwup_bytes a, b;
-    uint64_t np, lp, lc, j;
+    struct fwup_vcbor_item a, b;
+    uint32_t np, lp, lc;
     bool match;
 
+    /* Counts of 32 bits: a larger one in the caller's prefixes fails as
+     * malformed (fwup_v_count), never as a shorter prefix. */
     fwup_vcbor_init(&p, pfx.ptr, pfx.len);
-    if (fwup_vcbor_get_array(&p, &np) != FWUP_OK)
+    if (fwup_v_count(&p, FWUP_CBOR_ARRAY, &np) != FWUP_OK)
         return -1;
     for (; np > 0; np--) {
         fwup_v_reader(v, &c, comp);
-        if (fwup_vcbor_get_array(&p, &lp) != FWUP_OK || fwup_vcbor_get_array(&c, &lc) != FWUP_OK)
+        if (fwup_v_count(&p, FWUP_CBOR_ARRAY, &lp) != FWUP_OK ||
+            fwup_v_count(&c, FWUP_CBOR_ARRAY, &lc) != FWUP_OK)
             return -1;
         match = lp <= lc;
-        for (j = 0; j < lp; j++) {
-            if (fwup_vcbor_get_bstr(&p, &a) != FWUP_OK)
+        for (; lp > 0; lp--) {
+            if (fwup_v_get(&p, FWUP_CBOR_BSTR, &a) != FWUP_OK)
                 return -1;
             if (match)
-                match = fwup_vcbor_get_bstr(&c, &b) == FWUP_OK && a.len == b.len &&
-                        memcmp(a.ptr, b.ptr, a.len) == 0;
+                match = fwup_v_get(&c, FWUP_CBOR_BSTR, &b) == FWUP_OK && a.val == b.val &&
+                        memcmp(pfx.ptr + a.data_off, v->env + b.data_off, (size_t)a.val) == 0;
         }
         if (match)
             return 1;
@@ -359,10 +417,10 @@ check_acl(struct fwup_verifier *v)
         for (k = 0; k < v->m.n_components; k++) {
             c = covered(v, pol->anchors[a].prefixes, v->m.components[k]);
             if (c < 0)
-                return fwup_v_fail(v, FWUP_E_POLICY_INVALID, 0, FWUP_V_AT_POLICY, a);
+                return fwup_v_fail_at(v, FWUP_E_POLICY_INVALID, 0, FWUP_V_AT_POLICY, a);
             if (c == 0)
-                return fwup_v_fail(v, FWUP_E_POLICY_COMPONENT, v->m.components[k].off,
-                                   FWUP_V_AT_COMPONENT, k);
+                return fwup_v_fail_at(v, FWUP_E_POLICY_COMPONENT, v->m.components[k].off,
+                                      FWUP_V_AT_COMPONENT, k);
         }
     }
     return FWUP_OK;
@@ -374,9 +432,9 @@ fwup_verifier_decode_manifest(struct fwup_verifier *v)
     if (v->state & FWUP_V_ST_FAILED)
         return (enum fwup_err)v->diag.code;
     if (!(v->state & FWUP_V_ST_AUTHENTICATED))
-        return fwup_v_fail(v, FWUP_E_NOT_AUTHENTICATED, 0, FWUP_V_AT_NONE, 0);
+        return fwup_v_fail_at(v, FWUP_E_NOT_AUTHENTICATED, 0, FWUP_V_AT_NONE, 0);
     if (v->state & FWUP_V_ST_DECODED)
-        return fwup_v_fail(v, FWUP_E_BAD_STATE, 0, FWUP_V_AT_NONE, 0);
+        return fwup_v_fail_at(v, FWUP_E_BAD_STATE, 0, FWUP_V_AT_NONE, 0);
     if (decode(v, false) != FWUP_OK || check_acl(v) != FWUP_OK)
         return (enum fwup_err)v->diag.code;
     v->state |= FWUP_V_ST_DECODED;
@@ -389,7 +447,7 @@ fwup_verifier_inspect(struct fwup_verifier *v)
     if (v->state & FWUP_V_ST_FAILED)
         return (enum fwup_err)v->diag.code;
     if (v->state != FWUP_V_ST_PARSED)
-        return fwup_v_fail(v, FWUP_E_BAD_STATE, 0, FWUP_V_AT_NONE, 0);
+        return fwup_v_fail_at(v, FWUP_E_BAD_STATE, 0, FWUP_V_AT_NONE, 0);
     /* Marked first: whatever happens next, this context never runs. */
     v->state |= FWUP_V_ST_INSPECTED;
     if (decode(v, true) != FWUP_OK)

@@ -30,6 +30,7 @@ enum frame_kind {
     FRAME_TOP = 0,
     FRAME_TRY = 1,    /* one branch of try-each; soft-failure defaults to true */
     FRAME_RUNSEQ = 2, /* run-sequence; soft-failure defaults to false */
+    FRAME_DEP = 3,    /* process-dependency: a dependency's shared sequence, then its own */
 };
 
 #define PBIT(k) ((uint32_t)1u << (k))
@@ -72,6 +73,14 @@ bytes_of(const struct fwup_verifier *in, struct fwup_v_span s)
     return b;
 }
 
+/* Public values (digests, identifiers) compared with memcmp: an early exit
+ * leaks nothing secret. */
+static bool
+bytes_eq(struct fwup_bytes a, struct fwup_bytes b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
 static bool
 is_condition(int64_t cmd)
 {
@@ -83,6 +92,11 @@ is_condition(int64_t cmd)
     case FWUP_SUIT_CMD_CHECK_CONTENT:
     case FWUP_SUIT_CMD_ABORT:
     case FWUP_SUIT_CMD_DEVICE_IDENTIFIER:
+    case FWUP_SUIT_CMD_USE_BEFORE:
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+    case FWUP_SUIT_CMD_DEPENDENCY_INTEGRITY:
+    case FWUP_SUIT_CMD_IS_DEPENDENCY:
+#endif
         return true;
     default:
         return false;
@@ -99,6 +113,9 @@ takes_rep_policy(int64_t cmd)
     case FWUP_SUIT_CMD_COPY:
     case FWUP_SUIT_CMD_INVOKE:
     case FWUP_SUIT_CMD_SWAP:
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+    case FWUP_SUIT_CMD_PROCESS_DEPENDENCY:
+#endif
         return true;
     default:
         return is_condition(cmd);
@@ -193,6 +210,7 @@ static const uint8_t param_map[26] = {
     [FWUP_SUIT_PARAM_VENDOR_ID] = PM(P_SPAN_UUID, FWUP_V_P_VENDOR),
     [FWUP_SUIT_PARAM_CLASS_ID] = PM(P_SPAN_UUID, FWUP_V_P_CLASS),
     [FWUP_SUIT_PARAM_IMAGE_DIGEST] = PM(P_SPAN_DIGEST, FWUP_V_P_DIGEST),
+    [FWUP_SUIT_PARAM_USE_BEFORE] = PM(P_NUM, FWUP_V_P_USE_BEFORE),
     [FWUP_SUIT_PARAM_COMPONENT_SLOT] = PM(P_NUM, FWUP_V_P_SLOT),
     [FWUP_SUIT_PARAM_STRICT_ORDER] = PM(P_BOOL, 0),
     [FWUP_SUIT_PARAM_SOFT_FAILURE] = PM(P_BOOL, 1),
@@ -239,8 +257,8 @@ digest_ok(struct fwup_bytes b)
  * permits (§6.7).
  */
 static enum fwup_err
-apply_params(const struct fwup_verifier *in, struct fwup_vcbor *r, struct fwup_v_params *pp,
-             bool override, bool *soft_set, bool *soft_value)
+apply_params(struct fwup_vcbor *r, struct fwup_v_params *pp, bool override, bool *soft_set,
+             bool *soft_value)
 {
     uint64_t n;
     uint32_t seen = 0;
@@ -303,7 +321,7 @@ apply_params(const struct fwup_verifier *in, struct fwup_vcbor *r, struct fwup_v
         if (kind == P_NUM)
             pp->num[idx] = u;
         else
-            pp->span[idx] = span_of(in, b);
+            pp->val[idx] = b;
         pp->set |= PBIT(key);
     }
     return FWUP_OK;
@@ -328,7 +346,19 @@ struct run {
     bool dry;
     bool shared;   /* running the shared sequence: no side-effect commands */
     uint32_t seen; /* dry run of the shared sequence: SEEN_VENDOR / SEEN_CLASS */
+    const struct fwup_verifier *root; /* the manifest fwup_v_process was given */
+    uint32_t lvl;   /* manifest level running: 0 root, k dependency p->dep[k - 1] */
+    uint32_t first; /* offset of the first command of the level's current sequence */
+    uint32_t base;  /* start of the level's current sequence (record offsets) */
+    uint8_t slot;   /* enum fwup_v_seq_slot of the root sequence running */
 };
+
+/* Parameter slot of index i of the manifest at the current level. */
+static uint32_t
+slot_of(const struct run *x, uint32_t i)
+{
+    return x->p->lv[x->lvl].slot[i];
+}
 
 /* Outcome of one command for one component. */
 enum step {
@@ -341,15 +371,18 @@ static struct fwup_v_component
 component(const struct run *x, uint32_t i)
 {
     struct fwup_v_component c;
-    const struct fwup_v_params *pp = &x->p->params[i];
+    uint32_t s = slot_of(x, i);
+    const struct fwup_v_params *pp = &x->p->params[s];
 
-    c.index = i;
+    /* The platform sees the slot: the root's own index, or the index a
+     * dependency's component shares with (or was added to) the root's. */
+    c.index = s;
     c.slot = (pp->set & PBIT(FWUP_SUIT_PARAM_COMPONENT_SLOT)) ? (int64_t)pp->num[FWUP_V_P_SLOT] : -1;
-    c.id = bytes_of(x->in, x->in->m.components[i]);
+    c.id = x->p->slot_id[s];
     c.enc_info.ptr = NULL;
     c.enc_info.len = 0;
     if (pp->set & PBIT(FWUP_SUIT_PARAM_ENCRYPTION_INFO))
-        c.enc_info = bytes_of(x->in, pp->span[FWUP_V_P_ENC_INFO]);
+        c.enc_info = pp->val[FWUP_V_P_ENC_INFO];
     return c;
 }
 
@@ -360,11 +393,23 @@ error_step(struct run *x, enum fwup_err e, uint32_t off)
     return STEP_ERROR;
 }
 
+/* The one call of the optional record hook: real run only, offset relative
+ * to the sequence of the manifest level running; rep_policy is the command's
+ * SUIT_Rep_Policy argument (0 for set-component-index). */
+static void
+rec(struct run *x, uint32_t off, uint32_t comp, int64_t cmd, enum fwup_err result,
+    uint64_t rep_policy)
+{
+    if (!x->dry && x->plat->record != NULL)
+        x->plat->record(x->plat->ctx, x->p->section, off - x->base, comp, (int32_t)cmd, result,
+                        (uint32_t)rep_policy);
+}
+
 /* image-match (§8.4.9.3): hash the component's content through the read hook. */
 static enum step
 image_match(struct run *x, uint32_t i, uint32_t off)
 {
-    const struct fwup_v_params *pp = &x->p->params[i];
+    const struct fwup_v_params *pp = &x->p->params[slot_of(x, i)];
     struct fwup_v_component c = component(x, i);
     struct fwup_vcbor d;
     struct fwup_bytes want;
@@ -377,7 +422,11 @@ image_match(struct run *x, uint32_t i, uint32_t off)
     /* No digest set: the condition fails (§8.4.9), it does not pass vacuously. */
     if ((pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_DIGEST)) == 0)
         return STEP_COND_FAIL;
-    fwup_vcbor_init(&d, x->in->env + pp->span[FWUP_V_P_DIGEST].off, pp->span[FWUP_V_P_DIGEST].len);
+    /* A dependency is checked by dependency-integrity (same digest, plus its
+     * signature); image-match does not stand in for it (OPEN-QUESTIONS 20). */
+    if ((x->p->lv[x->lvl].deps & PBIT(i)) != 0)
+        return error_step(x, FWUP_E_SUIT_DEPENDENCY, off);
+    fwup_vcbor_init(&d, pp->val[FWUP_V_P_DIGEST].ptr, pp->val[FWUP_V_P_DIGEST].len);
     if (fwup_vcbor_get_array(&d, &m) != FWUP_OK || fwup_vcbor_get_int(&d, &alg) != FWUP_OK ||
         fwup_vcbor_get_bstr(&d, &want) != FWUP_OK || alg < INT32_MIN || alg > INT32_MAX)
         return error_step(x, FWUP_E_SUIT_BAD_VALUE, off);
@@ -417,9 +466,9 @@ image_match(struct run *x, uint32_t i, uint32_t off)
 static enum step
 check_content(struct run *x, uint32_t i, uint32_t off)
 {
-    const struct fwup_v_params *pp = &x->p->params[i];
+    const struct fwup_v_params *pp = &x->p->params[slot_of(x, i)];
     struct fwup_v_component c = component(x, i);
-    const uint8_t *want = x->in->env + pp->span[FWUP_V_P_CONTENT].off;
+    const uint8_t *want = pp->val[FWUP_V_P_CONTENT].ptr;
     uint64_t size, done = 0;
     uint8_t diff = 0;
     enum fwup_err e;
@@ -429,7 +478,7 @@ check_content(struct run *x, uint32_t i, uint32_t off)
     e = x->plat->size(x->plat->ctx, &c, &size);
     if (e != FWUP_OK)
         return error_step(x, e, off);
-    if (size != pp->span[FWUP_V_P_CONTENT].len)
+    if (size != pp->val[FWUP_V_P_CONTENT].len)
         return STEP_COND_FAIL; /* the length is public: it is in the manifest */
     /* The content may be a secret the device holds (a key slot, a config
      * value): no early exit, one OR-accumulator, decision at the end. */
@@ -471,87 +520,6 @@ write_bytes(struct run *x, const struct fwup_v_component *c, struct fwup_bytes d
     return e;
 }
 
-/* One condition or directive with a reporting policy, for component i. */
-static enum step
-exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
-{
-    const struct fwup_v_params *pp = &x->p->params[i];
-    struct fwup_v_component c = component(x, i);
-    enum fwup_err e = FWUP_OK;
-    bool ok = false;
-
-    switch (cmd) {
-    case FWUP_SUIT_CMD_VENDOR_IDENTIFIER:
-    case FWUP_SUIT_CMD_CLASS_IDENTIFIER:
-    case FWUP_SUIT_CMD_DEVICE_IDENTIFIER:
-        /* These three conditions share their number with the parameter they
-         * check (1, 2, 24) and with enum fwup_v_ident. A condition on an
-         * unset parameter fails (§8.4.9). */
-        if ((pp->set & PBIT(cmd)) == 0)
-            return STEP_COND_FAIL;
-        e = x->plat->match_ident(x->plat->ctx, (enum fwup_v_ident)cmd,
-                                 bytes_of(x->in, pp->span[param_map[cmd] & 15u]), &ok);
-        break;
-    case FWUP_SUIT_CMD_IMAGE_MATCH:
-        return image_match(x, i, off);
-    case FWUP_SUIT_CMD_CHECK_CONTENT:
-        return check_content(x, i, off);
-    case FWUP_SUIT_CMD_COMPONENT_SLOT:
-        if ((pp->set & PBIT(FWUP_SUIT_PARAM_COMPONENT_SLOT)) == 0)
-            return STEP_COND_FAIL;
-        e = x->plat->match_slot(x->plat->ctx, &c, pp->num[FWUP_V_P_SLOT], &ok);
-        break;
-    case FWUP_SUIT_CMD_ABORT:
-        return STEP_COND_FAIL;
-    case FWUP_SUIT_CMD_FETCH: {
-        struct fwup_bytes uri, payload;
-        if ((pp->set & PBIT(FWUP_SUIT_PARAM_URI)) == 0)
-            return error_step(x, FWUP_E_FETCH, off);
-        uri = bytes_of(x->in, pp->span[FWUP_V_P_URI]);
-        if (uri.len > 0 && uri.ptr[0] == '#') {
-            /* Integrated payload: the bytes are in the envelope, outside the
-             * signed manifest; image-match is what authenticates them. */
-            if (!find_integrated(x->in, uri, &payload))
-                return error_step(x, FWUP_E_FETCH, off);
-            e = write_bytes(x, &c, payload);
-        } else {
-            e = x->plat->fetch(x->plat->ctx, &c, uri,
-                               (pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_SIZE)) ? pp->num[FWUP_V_P_SIZE] : 0);
-        }
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
-    }
-    case FWUP_SUIT_CMD_WRITE:
-        if ((pp->set & PBIT(FWUP_SUIT_PARAM_CONTENT)) == 0)
-            return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
-        e = write_bytes(x, &c, bytes_of(x->in, pp->span[FWUP_V_P_CONTENT]));
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
-    case FWUP_SUIT_CMD_COPY:
-    case FWUP_SUIT_CMD_SWAP: {
-        struct fwup_v_component src;
-        /* source-component is read from the DESTINATION's parameters (§8.4.10.5). */
-        if ((pp->set & PBIT(FWUP_SUIT_PARAM_SOURCE_COMPONENT)) == 0 ||
-            pp->num[FWUP_V_P_SOURCE] >= x->in->m.n_components || pp->num[FWUP_V_P_SOURCE] == i)
-            return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
-        src = component(x, (uint32_t)pp->num[FWUP_V_P_SOURCE]);
-        e = (cmd == FWUP_SUIT_CMD_COPY) ? x->plat->copy(x->plat->ctx, &c, &src)
-                                   : x->plat->swap(x->plat->ctx, &c, &src);
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
-    }
-    case FWUP_SUIT_CMD_INVOKE: {
-        struct fwup_bytes args = {NULL, 0};
-        if (pp->set & PBIT(FWUP_SUIT_PARAM_INVOKE_ARGS))
-            args = bytes_of(x->in, pp->span[FWUP_V_P_INVOKE_ARGS]);
-        e = x->plat->invoke(x->plat->ctx, &c, args);
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
-    }
-    default:
-        return error_step(x, FWUP_E_SUIT_UNSUPPORTED_CMD, off);
-    }
-    if (e != FWUP_OK)
-        return error_step(x, e, off);
-    return ok ? STEP_OK : STEP_COND_FAIL;
-}
-
 static uint32_t
 lowest_bit(uint32_t m)
 {
@@ -567,6 +535,329 @@ bit_index(uint32_t b)
         i++;
     }
     return i;
+}
+
+/* The verifier context of manifest level lvl (0: the root). */
+static const struct fwup_verifier *
+level_ctx(const struct run *x, uint32_t lvl)
+{
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+    if (lvl > 0)
+        return &x->p->dep[lvl - 1];
+#else
+    (void)lvl;
+#endif
+    return x->root;
+}
+
+/*
+ * Map the indices of the manifest at level lvl (context in) to parameter
+ * slots. The root's index i is slot i; its dependencies (common.dependencies,
+ * [TD] §5.2.2) may lie beyond `components` (the upstream form every example
+ * uses, OPEN-QUESTIONS 19), then identified by their dependency-prefix. A
+ * dependency's component takes the slot of the live component with the same
+ * identifier, so parameters the dependent set on it reach the dependency and
+ * what the dependency sets persists in the dependent (OPEN-QUESTIONS 10:
+ * matched by IDENTIFIER, never by index: two manifests by two authors number
+ * their components independently). Otherwise it gets a fresh slot, and the
+ * device must have it (component_ok, §6.2). A dependency's own dependencies
+ * always get fresh slots: a prefix chosen by the dependency's author must
+ * not alias a component the dependent controls.
+ */
+static enum fwup_err
+level_setup(struct run *x, const struct fwup_verifier *in, uint32_t lvl)
+{
+    struct fwup_v_processor *p = x->p;
+    struct fwup_v_level *L = &p->lv[lvl];
+    struct fwup_bytes id[FWUP_V_MAX_COMPONENTS];
+    uint32_t n = in->m.n_components, n_index = n;
+
+    memset(id, 0, sizeof id);
+    for (uint32_t i = 0; i < n; i++)
+        id[i] = bytes_of(in, in->m.components[i]);
+    L->deps = 0;
+    L->checked = 0;
+    L->loaded = 0xff;
+    if (in->m.dependencies.len > 0) {
+#ifdef FWUP_V_DISABLE_DEPENDENCIES
+        /* [TD] §5.1: a processor without dependency support MUST abort. */
+        return FWUP_E_UNSUPPORTED;
+#else
+        struct fwup_vcbor r;
+        uint64_t cnt, mc, idx;
+        int64_t key;
+
+        fwup_vcbor_init(&r, in->env + in->m.dependencies.off, in->m.dependencies.len);
+        if (fwup_vcbor_get_map(&r, &cnt) != FWUP_OK)
+            return FWUP_E_SUIT_DEPENDENCY;
+        for (uint64_t k = 0; k < cnt; k++) {
+            if (fwup_vcbor_get_uint(&r, &idx) != FWUP_OK || fwup_vcbor_get_map(&r, &mc) != FWUP_OK)
+                return FWUP_E_SUIT_DEPENDENCY;
+            if (idx >= FWUP_V_MAX_COMPONENTS)
+                return FWUP_E_LIMIT_COMPONENTS;
+            for (uint64_t j = 0; j < mc; j++) {
+                struct fwup_bytes v;
+                if (fwup_vcbor_get_int(&r, &key) != FWUP_OK || fwup_vcbor_skip(&r, &v) != FWUP_OK)
+                    return FWUP_E_SUIT_DEPENDENCY;
+                /* dependency-prefix (1): the identifier of a dependency that
+                 * is not one of `components`. */
+                if (key == 1 && idx >= n)
+                    id[idx] = v;
+            }
+            L->deps |= PBIT(idx);
+            if (idx >= n_index)
+                n_index = (uint32_t)idx + 1u;
+        }
+#endif
+    }
+    /* An index beyond the components that is not a dependency names nothing. */
+    for (uint32_t i = n; i < n_index; i++)
+        if ((L->deps & PBIT(i)) == 0)
+            return FWUP_E_SUIT_DEPENDENCY;
+    L->n_index = (uint8_t)n_index;
+    /* Slots of deeper levels are dead once this level is (re)mapped. */
+    p->n_slots = (lvl == 0) ? 0 : p->lv[lvl - 1].top;
+    for (uint32_t i = 0; i < n_index; i++) {
+        uint32_t s = p->n_slots;
+        bool is_dep = (L->deps & PBIT(i)) != 0;
+        if (lvl > 0 && !is_dep)
+            for (uint32_t k = 0; k < p->n_slots; k++)
+                if (bytes_eq(p->slot_id[k], id[i])) {
+                    s = k;
+                    break;
+                }
+        if (s == p->n_slots) {
+            if (s >= FWUP_V_MAX_COMPONENTS)
+                return FWUP_E_LIMIT_COMPONENTS;
+            memset(&p->params[s], 0, sizeof p->params[s]);
+            p->slot_id[s] = id[i];
+            p->n_slots++;
+            if (lvl > 0 && !is_dep) {
+                struct fwup_v_component c;
+                bool ok = false;
+                enum fwup_err e;
+                memset(&c, 0, sizeof c);
+                c.index = s;
+                c.slot = -1;
+                c.id = id[i];
+                e = x->plat->component_ok(x->plat->ctx, &c, &ok);
+                if (e != FWUP_OK)
+                    return e;
+                if (!ok)
+                    return FWUP_E_SUIT_COMPONENT;
+            }
+        }
+        L->slot[i] = (uint8_t)s;
+    }
+    L->top = p->n_slots;
+    return FWUP_OK;
+}
+
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+/*
+ * dependency-integrity ([TD] §5.6.1) on index i of the current level: find
+ * the dependency envelope (integrated "#name" member, else the platform's
+ * view of what was fetched), authenticate it ON ITS OWN with the device
+ * policy and the dependency role mask (its signature is the dependency
+ * author's, not the dependent's), check that its manifest digest is the
+ * image-digest the dependent signed (FACTS.md 5: wrapper[0], so re-signing or
+ * severing the dependency does not break the binding), and map its
+ * components. Success is cached for process-dependency (lv.checked) and the
+ * context stays in p->dep[lvl]. Every failure is an error (abort), never a
+ * soft condition failure: a dependency that is declared and does not verify
+ * is an attack or a broken release, not a branch to skip.
+ * Crypto only: no platform hook with a side effect, so the dry run calls it.
+ */
+static enum fwup_err
+dep_load(struct run *x, uint32_t i)
+{
+    struct fwup_v_processor *p = x->p;
+    struct fwup_v_level *L = &p->lv[x->lvl];
+    const struct fwup_v_params *pp = &p->params[slot_of(x, i)];
+    struct fwup_verifier *dv;
+    struct fwup_bytes env, uri = pp->val[FWUP_V_P_URI], want;
+    struct fwup_vcbor d;
+    uint64_t m;
+    int64_t alg;
+    enum fwup_err e;
+
+    L->checked &= ~PBIT(i);
+    L->loaded = 0xff;
+    if (x->lvl >= FWUP_V_MAX_DEP_DEPTH)
+        return FWUP_E_LIMIT_DEPTH;
+    /* Nothing signed to bind the dependency to: refuse, never trust it on
+     * its own signature alone. */
+    if ((pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_DIGEST)) == 0)
+        return FWUP_E_SUIT_DEPENDENCY;
+    if ((pp->set & PBIT(FWUP_SUIT_PARAM_URI)) != 0 && uri.len > 0 && uri.ptr[0] == '#') {
+        /* [TD] §8.1.1: integrated in this manifest's envelope, or in the
+         * root's (where an intermediary may have inserted it, §7.5). */
+        if (!find_integrated(x->in, uri, &env) && !find_integrated(x->root, uri, &env))
+            return FWUP_E_FETCH;
+    } else {
+        struct fwup_v_component c = component(x, i);
+        if (x->plat->view == NULL)
+            return FWUP_E_UNSUPPORTED;
+        e = x->plat->view(x->plat->ctx, &c, &env);
+        if (e != FWUP_OK)
+            return e;
+    }
+    dv = &p->dep[x->lvl];
+    fwup_verifier_init(dv, x->root->crypto);
+    e = fwup_verifier_parse(dv, env.ptr, env.len);
+    if (e == FWUP_OK)
+        e = fwup_verifier_authenticate(dv, &p->dep_policy);
+    if (e == FWUP_OK)
+        e = fwup_verifier_decode_manifest(dv);
+    if (e != FWUP_OK)
+        return e;
+    fwup_vcbor_init(&d, pp->val[FWUP_V_P_DIGEST].ptr, pp->val[FWUP_V_P_DIGEST].len);
+    if (fwup_vcbor_get_array(&d, &m) != FWUP_OK || fwup_vcbor_get_int(&d, &alg) != FWUP_OK ||
+        fwup_vcbor_get_bstr(&d, &want) != FWUP_OK)
+        return FWUP_E_SUIT_BAD_VALUE;
+    if (alg != dv->digest_alg || !bytes_eq(want, bytes_of(dv, dv->digest_bytes)))
+        return FWUP_E_IMAGE_DIGEST;
+    /* A manifest already on the chain would make process-dependency loop
+     * (only reachable with a broken hash, but the check costs nothing). */
+    for (uint32_t k = 0; k <= x->lvl; k++) {
+        const struct fwup_verifier *u = level_ctx(x, k);
+        if (bytes_eq(want, bytes_of(u, u->digest_bytes)))
+            return FWUP_E_SUIT_DEPENDENCY;
+    }
+    e = level_setup(x, dv, x->lvl + 1u);
+    if (e != FWUP_OK)
+        return e;
+    L->checked |= PBIT(i);
+    L->loaded = (uint8_t)i;
+    return FWUP_OK;
+}
+#endif
+
+/* A directive changed component i: a cached integrity result no longer
+ * describes what it holds ([TD] §5.6.2: dropped on fetch / copy). */
+static void
+invalidate(struct run *x, uint32_t i)
+{
+    struct fwup_v_level *L = &x->p->lv[x->lvl];
+
+    L->checked &= ~PBIT(i);
+    if (L->loaded == i)
+        L->loaded = 0xff;
+}
+
+/* One condition or directive with a reporting policy, for component i (an
+ * index of the manifest at the current level). */
+static enum step
+exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
+{
+    const struct fwup_v_params *pp = &x->p->params[slot_of(x, i)];
+    struct fwup_v_component c = component(x, i);
+    const struct fwup_v_level *L = &x->p->lv[x->lvl];
+    enum fwup_err e = FWUP_OK;
+    bool ok = false;
+
+    switch (cmd) {
+    case FWUP_SUIT_CMD_VENDOR_IDENTIFIER:
+    case FWUP_SUIT_CMD_CLASS_IDENTIFIER:
+    case FWUP_SUIT_CMD_DEVICE_IDENTIFIER:
+        /* These three conditions share their number with the parameter they
+         * check (1, 2, 24) and with enum fwup_v_ident. A condition on an
+         * unset parameter fails (§8.4.9). */
+        if ((pp->set & PBIT(cmd)) == 0)
+            return STEP_COND_FAIL;
+        e = x->plat->match_ident(x->plat->ctx, (enum fwup_v_ident)cmd,
+                                 pp->val[param_map[cmd] & 15u], &ok);
+        break;
+    case FWUP_SUIT_CMD_USE_BEFORE: {
+        /* [UM] use-before: passes while now <= the signed time. No clock, or
+         * no time set: fails (an expiry that cannot be checked is not met). */
+        uint64_t now = 0;
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_USE_BEFORE)) == 0 || x->plat->now == NULL)
+            return STEP_COND_FAIL;
+        e = x->plat->now(x->plat->ctx, &now);
+        ok = (now <= pp->num[FWUP_V_P_USE_BEFORE]);
+        break;
+    }
+    case FWUP_SUIT_CMD_IMAGE_MATCH:
+        return image_match(x, i, off);
+    case FWUP_SUIT_CMD_CHECK_CONTENT:
+        return check_content(x, i, off);
+    case FWUP_SUIT_CMD_COMPONENT_SLOT:
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_COMPONENT_SLOT)) == 0)
+            return STEP_COND_FAIL;
+        e = x->plat->match_slot(x->plat->ctx, &c, pp->num[FWUP_V_P_SLOT], &ok);
+        break;
+    case FWUP_SUIT_CMD_ABORT:
+        return STEP_COND_FAIL;
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+    case FWUP_SUIT_CMD_IS_DEPENDENCY:
+        return (L->deps & PBIT(i)) ? STEP_OK : STEP_COND_FAIL;
+    case FWUP_SUIT_CMD_DEPENDENCY_INTEGRITY:
+        /* Not a dependency: the condition fails (soft inside try-each, the
+         * [TD] §8.4 "is-dependency" pattern); a dependency that does not
+         * verify aborts. */
+        if ((L->deps & PBIT(i)) == 0)
+            return STEP_COND_FAIL;
+        e = dep_load(x, i);
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+#endif
+    case FWUP_SUIT_CMD_FETCH: {
+        struct fwup_bytes uri, payload;
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_URI)) == 0)
+            return error_step(x, FWUP_E_FETCH, off);
+        uri = pp->val[FWUP_V_P_URI];
+        invalidate(x, i);
+        if (uri.len > 0 && uri.ptr[0] == '#') {
+            /* Integrated payload: the bytes are in the envelope, outside the
+             * signed manifest; image-match is what authenticates them. */
+            if (!find_integrated(x->in, uri, &payload) &&
+                ((L->deps & PBIT(i)) == 0 || !find_integrated(x->root, uri, &payload)))
+                return error_step(x, FWUP_E_FETCH, off);
+            /* An integrated dependency is read in place by
+             * dependency-integrity (the envelope is in protected RAM,
+             * REQ.SEC.MFST.CONST): nothing to store. */
+            if ((L->deps & PBIT(i)) != 0)
+                return STEP_OK;
+            e = write_bytes(x, &c, payload);
+        } else {
+            e = x->plat->fetch(x->plat->ctx, &c, uri,
+                               (pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_SIZE)) ? pp->num[FWUP_V_P_SIZE] : 0);
+        }
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    }
+    case FWUP_SUIT_CMD_WRITE:
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_CONTENT)) == 0)
+            return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
+        invalidate(x, i);
+        e = write_bytes(x, &c, pp->val[FWUP_V_P_CONTENT]);
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    case FWUP_SUIT_CMD_COPY:
+    case FWUP_SUIT_CMD_SWAP: {
+        struct fwup_v_component src;
+        /* source-component is read from the DESTINATION's parameters (§8.4.10.5). */
+        if ((pp->set & PBIT(FWUP_SUIT_PARAM_SOURCE_COMPONENT)) == 0 ||
+            pp->num[FWUP_V_P_SOURCE] >= L->n_index || pp->num[FWUP_V_P_SOURCE] == i)
+            return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
+        src = component(x, (uint32_t)pp->num[FWUP_V_P_SOURCE]);
+        invalidate(x, i);
+        invalidate(x, (uint32_t)pp->num[FWUP_V_P_SOURCE]);
+        e = (cmd == FWUP_SUIT_CMD_COPY) ? x->plat->copy(x->plat->ctx, &c, &src)
+                                   : x->plat->swap(x->plat->ctx, &c, &src);
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    }
+    case FWUP_SUIT_CMD_INVOKE: {
+        struct fwup_bytes args = {NULL, 0};
+        if (pp->set & PBIT(FWUP_SUIT_PARAM_INVOKE_ARGS))
+            args = pp->val[FWUP_V_P_INVOKE_ARGS];
+        e = x->plat->invoke(x->plat->ctx, &c, args);
+        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+    }
+    default:
+        return error_step(x, FWUP_E_SUIT_UNSUPPORTED_CMD, off);
+    }
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    return ok ? STEP_OK : STEP_COND_FAIL;
 }
 
 /* Open the sequence of frame f from a bstr span. */
@@ -683,22 +974,147 @@ construct_done(struct run *x, bool *again)
     return FWUP_OK;
 }
 
+/* Make the manifest at level lvl the running one. */
+static void
+enter_level(struct run *x, uint32_t lvl)
+{
+    x->lvl = lvl;
+    x->in = level_ctx(x, lvl);
+    x->shared = false;
+    x->first = 0; /* never a command offset: the level's first command ran */
+}
+
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+/*
+ * Open the next sequence of dependency frame f, whose manifest is x->in: its
+ * shared sequence (phase 0), then its sequence of the kind the root is
+ * running (phase 1, [TD] §5.6.2). Absent ones are skipped (success); a
+ * severed one the procedure needs fails it, as for the root (§5.4).
+ */
+static enum fwup_err
+dep_open(struct run *x, struct fwup_v_frame *f, bool *opened)
+{
+    const struct fwup_verifier *in = x->in;
+
+    *opened = false;
+    while (f->phase < 2) {
+        struct fwup_v_span sq = in->m.shared;
+        uint8_t ph = f->phase++;
+        enum fwup_err e;
+        if (ph == 1) {
+            const struct fwup_v_seq *q = &in->m.seq[x->slot];
+            if (q->state == FWUP_V_SEVERED_MISSING)
+                return FWUP_E_SUIT_SEVERED;
+            sq = (q->state == FWUP_V_ABSENT) ? (struct fwup_v_span){0, 0} : q->body;
+        }
+        if (sq.len == 0)
+            continue;
+        e = open_sequence(in, sq, &f->pos, &f->left);
+        if (e != FWUP_OK)
+            return e;
+        f->start = sq.off;
+        f->end = sq.off + sq.len;
+        f->soft = 0; /* a dependency's sequences are top level: no soft-failure */
+        x->shared = (ph == 0);
+        x->first = f->pos;
+        x->base = sq.off;
+        x->p->sel = 1u; /* OPEN-QUESTIONS 13: index 0 at each sequence start */
+        *opened = true;
+        return FWUP_OK;
+    }
+    return FWUP_OK;
+}
+
+/*
+ * Dependency frame at the top of the stack: start the next dependency of its
+ * selection (f->iter), or pop it when none is left. Runs in the DEPENDENT's
+ * level while choosing, in the dependency's while it runs. The nesting is on
+ * p->stack like try-each: no recursion, and the depth is bounded twice, by
+ * FWUP_V_MAX_DEPTH frames and by FWUP_V_MAX_DEP_DEPTH verifier contexts.
+ */
+static enum fwup_err
+dep_next(struct run *x)
+{
+    struct fwup_v_processor *p = x->p;
+    uint32_t d = p->depth;
+    struct fwup_v_frame *f = &p->stack[d];
+    enum fwup_err e;
+    bool opened;
+
+    enter_level(x, f->lvl - 1u);
+    while (f->iter != 0) {
+        uint32_t b = lowest_bit(f->iter), i = bit_index(b);
+        struct fwup_v_level *L = &p->lv[x->lvl];
+        f->iter &= ~b;
+        if ((L->deps & b) == 0) {
+            /* Index true / a list: process-dependency acts on the dependencies
+             * among the selected components ([TD] §5.6.2). One index that is
+             * not a dependency aborts, except in the dry run of a try-each
+             * branch, whose conditions the dry run does not evaluate. */
+            if (f->sel_saved != b || (x->dry && p->stack[d - 1].kind == FRAME_TRY))
+                continue;
+            return FWUP_E_SUIT_DEPENDENCY;
+        }
+        /* [TD] §5.6.2: a dependency whose integrity was not checked in this
+         * procedure (or was changed since) is never run (OPEN-QUESTIONS 20). */
+        if ((L->checked & b) == 0)
+            return FWUP_E_SUIT_DEPENDENCY;
+        if (L->loaded != i) {
+            /* Another dependency of this level was loaded since: load this
+             * one again (same bytes, same checks). */
+            e = dep_load(x, i);
+            if (e != FWUP_OK)
+                return e;
+        }
+        rec(x, f->arg, slot_of(x, i), FWUP_SUIT_CMD_PROCESS_DEPENDENCY, FWUP_OK, f->branch);
+        enter_level(x, f->lvl);
+        f->phase = 0;
+        e = dep_open(x, f, &opened);
+        if (e != FWUP_OK)
+            return e;
+        if (opened)
+            return FWUP_OK;
+        enter_level(x, f->lvl - 1u);
+    }
+    /* Done: back in the dependent, just after the command. */
+    p->sel = f->sel_saved;
+    p->stack[d - 1].pos = f->resume;
+    p->depth = d - 1;
+    for (uint32_t k = d - 1; k > 0; k--)
+        if (p->stack[k].kind == FRAME_DEP) {
+            x->base = p->stack[k].start;
+            return FWUP_OK;
+        }
+    x->base = p->stack[0].start;
+    return FWUP_OK;
+}
+#endif
+
+/* The frame starts a manifest's own sequence (root or dependency). */
+static bool
+level_top(const struct fwup_v_frame *f)
+{
+    return f->kind == FRAME_TOP || f->kind == FRAME_DEP;
+}
+
 /*
  * A condition failed in the top frame. Unwind per §6.4: a frame with
  * soft-failure ends (try-each: next branch); without it the failure
- * propagates to the parent; at the top level the procedure fails.
+ * propagates to the parent; at the top level of the root or of a dependency
+ * the procedure fails (a failed dependency fails process-dependency, a
+ * directive: never soft). `why` is the code reported then.
  * Returns FWUP_OK when execution can go on.
  */
 static enum fwup_err
-condition_failed(struct run *x, uint32_t off)
+condition_failed(struct run *x, uint32_t off, enum fwup_err why)
 {
     for (;;) {
         uint32_t d = x->p->depth;
         struct fwup_v_frame *f = &x->p->stack[d];
         bool again;
 
-        if (f->kind == FRAME_TOP)
-            return fail_at(x->diag, FWUP_E_CONDITION_FAILED, off, x->p->section);
+        if (level_top(f))
+            return fail_at(x->diag, why, off, x->p->section);
         if (f->soft) {
             if (f->kind == FRAME_TRY) {
                 enum branch_result br = next_branch(x, d);
@@ -720,17 +1136,20 @@ condition_failed(struct run *x, uint32_t off)
     }
 }
 
-/* Run one top-level sequence (shared or a procedure sequence). */
+/* Run one top-level sequence (shared or a procedure sequence) of the root,
+ * and every dependency sequence process-dependency runs from it. */
 static enum fwup_err
 run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
 {
     struct fwup_v_processor *p = x->p;
-    uint32_t first_cmd;
+    const struct fwup_v_level *L;
     enum fwup_err e;
 
     p->section = key;
     p->depth = 0;
     p->sel = 1u; /* component 0 until set-component-index (OPEN-QUESTIONS 13) */
+    enter_level(x, 0);
+    x->shared = (key == FWUP_SUIT_COMMON_SHARED_SEQUENCE);
     memset(&p->stack[0], 0, sizeof p->stack[0]);
     p->stack[0].kind = FRAME_TOP;
     e = open_sequence(x->in, seq, &p->stack[0].pos, &p->stack[0].left);
@@ -738,16 +1157,19 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
         return fail_at(x->diag, e, seq.off, key);
     p->stack[0].start = seq.off;
     p->stack[0].end = seq.off + seq.len;
-    first_cmd = p->stack[0].pos;
+    x->first = p->stack[0].pos;
+    x->base = seq.off;
 
     for (;;) {
         uint32_t d = p->depth;
         struct fwup_v_frame *f = &p->stack[d];
         struct fwup_vcbor r;
         int64_t cmd;
+        uint64_t pol = 0;
         uint32_t off;
         bool failed = false;
 
+        L = &p->lv[x->lvl];
         if (f->left == 0) {
             bool again;
             /* A sequence ends exactly where its bstr ends: no trailing bytes
@@ -756,6 +1178,19 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
                 return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, f->pos, key);
             if (d == 0)
                 return FWUP_OK;
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+            if (f->kind == FRAME_DEP) {
+                /* The dependency's shared sequence ended: its sequence of the
+                 * same kind next; then the next dependency, or back. */
+                bool opened;
+                e = dep_open(x, f, &opened);
+                if (e == FWUP_OK && !opened)
+                    e = dep_next(x);
+                if (e != FWUP_OK)
+                    return fail_at(x->diag, e, f->pos, key);
+                continue;
+            }
+#endif
             if (x->dry && f->kind == FRAME_TRY) {
                 /* Dry run: every branch is checked, not just the first that
                  * would succeed. */
@@ -779,19 +1214,17 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
             return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
         /* §6.2: with several components every sequence selects first, or its
          * commands would silently act on component 0. */
-        if (off == first_cmd && x->in->m.n_components > 1 && cmd != FWUP_SUIT_CMD_SET_COMPONENT_INDEX)
+        if (off == x->first && L->n_index > 1 && cmd != FWUP_SUIT_CMD_SET_COMPONENT_INDEX)
             return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
 
         if (cmd == FWUP_SUIT_CMD_SET_COMPONENT_INDEX) {
             uint32_t sel;
-            e = read_index(&r, x->in->m.n_components, &sel);
+            e = read_index(&r, L->n_index, &sel);
             if (e != FWUP_OK)
                 return fail_at(x->diag, e, off, key);
             p->sel = sel;
             f->pos = abs_pos(&r, f->start);
-            if (!x->dry && x->plat->record != NULL)
-                x->plat->record(x->plat->ctx, key, off - p->stack[0].start, 0, (int32_t)cmd,
-                                FWUP_OK);
+            rec(x, off, 0, cmd, FWUP_OK, 0);
             continue;
         }
         if (cmd == FWUP_SUIT_CMD_OVERRIDE_PARAMETERS || cmd == FWUP_SUIT_CMD_SET_PARAMETERS) {
@@ -801,7 +1234,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
                 struct fwup_vcbor pr;
                 /* The same map applies to every selected component. */
                 reader_at(&pr, x->in, f->start, f->end, arg);
-                e = apply_params(x->in, &pr, &p->params[bit_index(lowest_bit(m))],
+                e = apply_params(&pr, &p->params[slot_of(x, bit_index(lowest_bit(m)))],
                                  cmd == FWUP_SUIT_CMD_OVERRIDE_PARAMETERS, &soft_set, &soft_value);
                 if (e != FWUP_OK)
                     return fail_at(x->diag, e, off, key);
@@ -812,7 +1245,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
             if (soft_set) {
                 /* soft-failure is only defined inside try-each / run-sequence
                  * (§8.4.8.14); at the top level it is an error. */
-                if (d == 0)
+                if (level_top(f))
                     return fail_at(x->diag, FWUP_E_SUIT_BAD_VALUE, off, key);
                 f->soft = soft_value ? 1 : 0;
             }
@@ -830,6 +1263,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
             nf = &p->stack[d + 1];
             memset(nf, 0, sizeof *nf);
             nf->kind = (cmd == FWUP_SUIT_CMD_TRY_EACH) ? FRAME_TRY : FRAME_RUNSEQ;
+            nf->lvl = (uint8_t)x->lvl;
             nf->arg = abs_pos(&r, f->start);
             nf->resume = abs_pos(&skip, f->start);
             nf->sel_saved = p->sel;
@@ -866,38 +1300,77 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
          * here: §6.1 excludes the manifest rather than running part of it. */
         if (!takes_rep_policy(cmd))
             return fail_at(x->diag, FWUP_E_SUIT_UNSUPPORTED_CMD, off, key);
-        {
-            uint64_t pol;
-            if (fwup_vcbor_get_uint(&r, &pol) != FWUP_OK)
-                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
-        }
+        if (fwup_vcbor_get_uint(&r, &pol) != FWUP_OK)
+            return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
         f->pos = abs_pos(&r, f->start);
+        /* §5 of SUIT-DIGEST: the shared sequence has no side effects; only
+         * conditions and parameter directives may appear in it ([TD] §5.6.2:
+         * process-dependency neither). */
+        if (x->shared && !is_condition(cmd))
+            return fail_at(x->diag, FWUP_E_SUIT_SHARED_RULE, off, key);
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+        if (cmd == FWUP_SUIT_CMD_PROCESS_DEPENDENCY) {
+            /* [TD] §5.6.2: run the dependency's shared sequence and its
+             * sequence of this kind on this same stack, in both passes: the
+             * dry run checks the dependency's sequences before any side
+             * effect exactly as it checks the root's. */
+            struct fwup_v_frame *nf;
+            if (d + 1 >= FWUP_V_MAX_DEPTH || x->lvl >= FWUP_V_MAX_DEP_DEPTH)
+                return fail_at(x->diag, FWUP_E_LIMIT_DEPTH, off, key);
+            nf = &p->stack[d + 1];
+            memset(nf, 0, sizeof *nf);
+            nf->kind = FRAME_DEP;
+            nf->lvl = (uint8_t)(x->lvl + 1u);
+            nf->arg = off;
+            nf->branch = (uint32_t)pol; /* for the record of each dependency */
+            nf->resume = f->pos;
+            nf->sel_saved = p->sel;
+            nf->iter = p->sel; /* each selected dependency, in both passes */
+            p->depth = d + 1;
+            e = dep_next(x);
+            if (e != FWUP_OK)
+                return fail_at(x->diag, e, off, key);
+            continue;
+        }
+#endif
         if (x->dry) {
-            /* §5 of SUIT-DIGEST: the shared sequence has no side effects;
-             * only conditions and parameter directives may appear in it. */
-            if (x->shared && !is_condition(cmd))
-                return fail_at(x->diag, FWUP_E_SUIT_SHARED_RULE, off, key);
             if (cmd == FWUP_SUIT_CMD_VENDOR_IDENTIFIER)
                 x->seen |= SEEN_VENDOR;
             else if (cmd == FWUP_SUIT_CMD_CLASS_IDENTIFIER)
                 x->seen |= SEEN_CLASS;
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+            /* dependency-integrity has no side effect: the dry run checks
+             * every dependency for real, so a forged, mis-signed or
+             * mismatching dependency is refused before anything is written.
+             * A selected index that is not a dependency is left to the real
+             * run (there the condition fails). */
+            if (cmd == FWUP_SUIT_CMD_DEPENDENCY_INTEGRITY)
+                for (uint32_t m = p->sel & L->deps; m != 0; m &= m - 1u) {
+                    e = dep_load(x, bit_index(lowest_bit(m)));
+                    if (e != FWUP_OK)
+                        return fail_at(x->diag, e, off, key);
+                }
+#endif
             continue;
         }
         /* Run for each selected component, in index order (§6.5). */
         for (uint32_t m = p->sel; m != 0 && !failed; m &= m - 1u) {
             uint32_t i = bit_index(lowest_bit(m));
             enum step s = exec_simple(x, cmd, i, off);
-            if (x->plat->record != NULL)
-                x->plat->record(x->plat->ctx, key, off - p->stack[0].start, i, (int32_t)cmd,
-                                s == STEP_OK     ? FWUP_OK
-                                : s == STEP_ERROR ? (enum fwup_err)x->diag->code
-                                                  : FWUP_E_CONDITION_FAILED);
+            rec(x, off, slot_of(x, i), cmd,
+                s == STEP_OK     ? FWUP_OK
+                : s == STEP_ERROR ? (enum fwup_err)x->diag->code
+                                  : FWUP_E_CONDITION_FAILED,
+                pol);
             if (s == STEP_ERROR)
                 return (enum fwup_err)x->diag->code;
             failed = (s == STEP_COND_FAIL);
         }
         if (failed) {
-            e = condition_failed(x, off);
+            /* use-before says why: the manifest expired ([UM]). */
+            e = condition_failed(x, off,
+                                 cmd == FWUP_SUIT_CMD_USE_BEFORE ? FWUP_E_EXPIRED
+                                                                : FWUP_E_CONDITION_FAILED);
             if (e != FWUP_OK)
                 return e;
         }
@@ -932,20 +1405,26 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
      * one, is executed. */
     if ((in->state & (FWUP_V_ST_AUTHENTICATED | FWUP_V_ST_DECODED)) !=
             (FWUP_V_ST_AUTHENTICATED | FWUP_V_ST_DECODED) ||
-        (in->state & (FWUP_V_ST_INSPECTED | FWUP_V_ST_FAILED)) != 0)
+        (in->state & (FWUP_V_ST_INSPECTED | FWUP_V_ST_FAILED)) != 0 || in->policy == NULL)
         return fail_at(diag, FWUP_E_NOT_AUTHENTICATED, 0, 0);
     require_ident = p->require_ident;
     /* §6.1: all parameter storage is cleared when a procedure starts. */
     memset(p, 0, sizeof *p);
     p->require_ident = require_ident;
+    memset(&x, 0, sizeof x);
     x.in = in;
+    x.root = in;
     x.p = p;
     x.plat = plat;
     x.crypto = in->crypto;
     x.diag = diag;
-    x.dry = false;
-    x.shared = false;
-    x.seen = 0;
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+    /* Each dependency is authenticated on its own, with the device policy
+     * and the roles required of dependencies ([TD] §5.1; e.g. the root by
+     * the operator, the dependency by the author). */
+    p->dep_policy = *in->policy;
+    p->dep_policy.require_roles = in->policy->dep_require_roles;
+#endif
 
     if (proc == FWUP_V_PROC_UPDATE) {
         order = update_order;
@@ -960,6 +1439,9 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
     /* §6.2: the device must have every component the manifest names. */
     if (in->m.n_components == 0 || in->m.n_components > FWUP_V_MAX_COMPONENTS)
         return fail_at(diag, FWUP_E_LIMIT_COMPONENTS, 0, FWUP_SUIT_COMMON_COMPONENTS);
+    e = level_setup(&x, in, 0);
+    if (e != FWUP_OK)
+        return fail_at(diag, e, in->m.dependencies.off, FWUP_SUIT_COMMON_COMPONENTS);
     for (uint32_t i = 0; i < in->m.n_components; i++) {
         struct fwup_v_component c = component(&x, i);
         bool ok = false;
@@ -975,9 +1457,7 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
      * sequences are all absent still gets its identity checks judged). */
     x.dry = true;
     if (in->m.shared.len > 0) {
-        x.shared = true;
         e = run_sequence(&x, in->m.shared, FWUP_SUIT_COMMON_SHARED_SEQUENCE);
-        x.shared = false;
         if (e != FWUP_OK)
             return e;
     }
@@ -988,12 +1468,18 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
                        FWUP_SUIT_COMMON_SHARED_SEQUENCE);
 
     /* Pass 0 is a dry run that rejects what cannot be run before anything
-     * runs; pass 1 runs: the shared sequence before each sequence of the
+     * runs (dependencies included: each is authenticated and its sequences
+     * walked); pass 1 runs: the shared sequence before each sequence of the
      * procedure, parameters persisting across them (OPEN-QUESTIONS 10). */
     for (int pass = 0; pass < 2; pass++) {
         x.dry = (pass == 0);
         if (!x.dry) {
+            /* Back to the root's own slots; the integrity cache of the dry
+             * run does not count for the real run. */
             memset(p->params, 0, sizeof p->params);
+            p->n_slots = p->lv[0].top;
+            p->lv[0].checked = 0;
+            p->lv[0].loaded = 0xff;
             /* §6.2 rollback: asked of the device before anything is written. */
             if (proc == FWUP_V_PROC_UPDATE) {
                 e = plat->check_sequence(plat->ctx, in->m.sequence_number);
@@ -1010,6 +1496,7 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
              * fails ("payload not available"), it is not skipped (§5.4). */
             if (in->m.seq[s].state == FWUP_V_SEVERED_MISSING)
                 return fail_at(diag, FWUP_E_SUIT_SEVERED, 0, key);
+            x.slot = (uint8_t)s;
             if (!x.dry && in->m.shared.len > 0) {
                 e = run_sequence(&x, in->m.shared, FWUP_SUIT_COMMON_SHARED_SEQUENCE);
                 if (e != FWUP_OK)

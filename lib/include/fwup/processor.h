@@ -31,9 +31,10 @@ extern "C" {
 #endif
 
 /* Parameters of one component (§8.4.8). `set` has bit (1 << key) for each
- * parameter key set (all keys used are < 32). Values are spans into the
- * envelope (`span`, indexed by enum fwup_v_pspan) or integers (`num`, by
- * enum fwup_v_pnum); nothing is copied. */
+ * parameter key set (all keys used are < 32). Values are views into the
+ * envelope that set them (`val`, indexed by enum fwup_v_pspan: a dependency's
+ * values point into the dependency's envelope, so views rather than offsets)
+ * or integers (`num`, by enum fwup_v_pnum); nothing is copied. */
 enum fwup_v_pspan {
     FWUP_V_P_VENDOR,
     FWUP_V_P_CLASS,
@@ -46,11 +47,17 @@ enum fwup_v_pspan {
     FWUP_V_P_FETCH_ARGS,
     FWUP_V_P_NSPAN
 };
-enum fwup_v_pnum { FWUP_V_P_SLOT, FWUP_V_P_SIZE, FWUP_V_P_SOURCE, FWUP_V_P_NNUM };
+enum fwup_v_pnum {
+    FWUP_V_P_SLOT,
+    FWUP_V_P_SIZE,
+    FWUP_V_P_SOURCE,
+    FWUP_V_P_USE_BEFORE, /* [UM] use-before (4): UTC seconds */
+    FWUP_V_P_NNUM
+};
 
 struct fwup_v_params {
     uint32_t set;
-    struct fwup_v_span span[FWUP_V_P_NSPAN];
+    struct fwup_bytes val[FWUP_V_P_NSPAN];
     uint64_t num[FWUP_V_P_NNUM];
 };
 
@@ -65,21 +72,54 @@ struct fwup_v_frame {
     uint32_t branches;   /* try-each: branches left after the current one */
     uint32_t iter;       /* components still to run this construct for (bit mask) */
     uint32_t sel_saved;  /* selection to restore when the construct is done */
-    uint8_t kind;        /* top level, try-each branch, run-sequence */
+    uint8_t kind;        /* top level, try-each branch, run-sequence, dependency */
     uint8_t soft;        /* soft-failure in force for this sequence */
+    uint8_t lvl;         /* manifest level the offsets refer to (0 = root) */
+    uint8_t phase;       /* dependency frame: 0 its shared sequence, 1 its sequence */
+};
+
+/*
+ * One manifest level: the root (0) and each dependency being processed
+ * ([TD] draft-ietf-suit-trust-domains §5.2.2, §5.6). Indices are the
+ * manifest's own (components, then dependencies beyond them, OPEN-QUESTIONS
+ * 19); `slot` maps each to its parameter slot in fwup_v_processor.params.
+ */
+struct fwup_v_level {
+    uint32_t deps;    /* bit i: index i is a dependency (common.dependencies) */
+    uint32_t checked; /* bit i: dependency-integrity succeeded on i (cache, §5.6.2) */
+    uint8_t n_index;  /* index space: max(#components, last dependency + 1) */
+    uint8_t loaded;   /* the dependency index the next level's context holds (0xff: none) */
+    uint8_t top;      /* parameter slots in use once this level was mapped */
+    uint8_t slot[FWUP_V_MAX_COMPONENTS];
 };
 
 /*
  * The processor's working state: caller-allocated (static or stack), no
  * heap. Fields are private. Size with the defaults (8 components, depth 6,
- * 128-byte chunk): about 1.3 KiB on a 32-bit target.
+ * 128-byte chunk, FWUP_V_MAX_DEP_DEPTH 2): 2616 bytes on Cortex-M4, of which
+ * 2 x 584 bytes are the dependency contexts (see docs/trust-domains.md).
+ *
+ * Parameter slots: the root manifest's index i uses params[i]; a dependency's
+ * component uses the slot of the component with the same identifier (so
+ * "parameters set by the dependency persist in the dependent", OPEN-QUESTIONS
+ * 10, matched by IDENTIFIER), or the next free slot; at most
+ * FWUP_V_MAX_COMPONENTS slots in all.
  */
 struct fwup_v_processor {
     struct fwup_v_params params[FWUP_V_MAX_COMPONENTS];
+    struct fwup_bytes slot_id[FWUP_V_MAX_COMPONENTS]; /* encoded identifier per slot */
     struct fwup_v_frame stack[FWUP_V_MAX_DEPTH];
+    struct fwup_v_level lv[FWUP_V_MAX_DEP_DEPTH + 1];
+#if FWUP_V_MAX_DEP_DEPTH > 0
+    /* dep[k]: the authenticated dependency at level k + 1 (a second, third
+     * verifier context: no heap), and the policy it was authenticated with. */
+    struct fwup_verifier dep[FWUP_V_MAX_DEP_DEPTH];
+    struct fwup_v_policy dep_policy;
+#endif
     uint32_t depth;
     uint32_t sel;      /* selected components (bit mask) */
     int32_t section;   /* manifest key of the sequence running (for records) */
+    uint8_t n_slots;   /* parameter slots in use */
     bool require_ident; /* shared sequence must check vendor and class (default true) */
     uint8_t chunk[FWUP_V_CHUNK];
 };
@@ -181,12 +221,31 @@ struct fwup_v_platform {
     /* invoke (23): hand over to c with invoke-args (may not return on a device). */
     enum fwup_err (*invoke)(void *ctx, const struct fwup_v_component *c, struct fwup_bytes args);
 
+    /* Optional (may be NULL): the device's current time in UTC seconds, for
+     * the use-before condition (4, [UM]: "the manifest must not be used after
+     * this time"). Without the hook (a device with no trusted clock) the
+     * condition fails: an expiry nobody can check is not a pass. */
+    enum fwup_err (*now)(void *ctx, uint64_t *utc_seconds);
+
+    /* Optional (may be NULL): a read-only view of a dependency envelope that
+     * was fetched by URI into component c (memory-mapped flash or a RAM
+     * staging buffer), for dependency-integrity ([TD] §5.6.1). Integrated
+     * dependencies ("#name") never reach it: they are read in place in the
+     * envelope. The view must stay unchanged until fwup_v_process returns.
+     * FWUP_E_FETCH if c holds nothing yet. */
+    enum fwup_err (*view)(void *ctx, const struct fwup_v_component *c, struct fwup_bytes *out);
+
     /* Optional (may be NULL): one record per command executed, for SUIT
      * reports (draft-ietf-suit-report §4): section = sequence key (7, 9, 16,
      * 20, ...), offset = byte offset of the command inside that sequence,
-     * command = SUIT command number, result = FWUP_OK or the failure. */
+     * command = SUIT command number, result = FWUP_OK or the failure.
+     * rep_policy (added last for the report builder, lib/report): the
+     * command's SUIT_Rep_Policy argument (bit 0 record-on-success, bit 1
+     * record-on-failure, bits 2-3 sysinfo), 0 for commands without one
+     * (set-component-index). The platform decides from it which records go
+     * into a report. */
     void (*record)(void *ctx, int32_t section, uint32_t offset, uint32_t component,
-                   int32_t command, enum fwup_err result);
+                   int32_t command, enum fwup_err result, uint32_t rep_policy);
 };
 
 /*
@@ -212,14 +271,33 @@ struct fwup_v_platform {
  * \param[out]    diag  first error (may be NULL): offset in the envelope,
  *                      scope FWUP_V_AT_MANIFEST with the sequence's manifest
  *                      key (or FWUP_V_AT_COMMON, key 4, for the shared one)
+ * Dependencies ([TD], docs/trust-domains.md): dependency-integrity
+ * authenticates each dependency envelope on its own (policy of `v`, with
+ * require_roles replaced by dep_require_roles) in a context inside p, and
+ * checks its manifest digest against the dependent's image-digest; the dry
+ * run does this too, and walks the dependency's sequences through
+ * process-dependency, so a forged, mis-signed or malformed dependency is
+ * refused before any side effect. Nesting is bounded by FWUP_V_MAX_DEPTH
+ * frames and FWUP_V_MAX_DEP_DEPTH contexts.
+ *
  * \return FWUP_OK; FWUP_E_CONDITION_FAILED (a condition failed outside any
- *         soft-failure scope); FWUP_E_SUIT_UNSUPPORTED_CMD / _PARAM,
+ *         soft-failure scope); FWUP_E_EXPIRED (use-before failed there);
+ *         FWUP_E_SUIT_DEPENDENCY (process-dependency on an index that is not
+ *         a dependency or whose integrity was not checked, a dependency
+ *         cycle, a dependency without image-digest); FWUP_E_IMAGE_DIGEST (a
+ *         dependency's manifest digest is not the signed one); the
+ *         authentication codes of a dependency (FWUP_E_SIG_VERIFY,
+ *         FWUP_E_POLICY_ROLE_MISSING ...); FWUP_E_UNSUPPORTED (a dependency
+ *         fetched by URI without the `view` hook, or any dependency with
+ *         FWUP_V_DISABLE_DEPENDENCIES); FWUP_E_SUIT_UNSUPPORTED_CMD / _PARAM,
  *         FWUP_E_SUIT_SEQUENCE, FWUP_E_SUIT_SHARED_RULE, FWUP_E_SUIT_MISSING
  *         (no vendor/class check), FWUP_E_SUIT_COMPONENT, FWUP_E_SUIT_SEVERED,
  *         FWUP_E_SUIT_BAD_VALUE, FWUP_E_LIMIT_DEPTH, FWUP_E_FETCH,
  *         FWUP_E_DIRECTIVE_FAILED, FWUP_E_ROLLBACK or any error a hook returns.
- * Stack (Cortex-M4, -Os): see docs/processor.md; the try-each / run-sequence
- * nesting lives in p->stack, not on the C stack.
+ * Stack (Cortex-M4, -Os, -fstack-usage): run_sequence 408 B + dep_load 112 B
+ * + fwup_verifier_parse (~860 B) at worst, plus the crypto port; the
+ * try-each / run-sequence / process-dependency nesting lives in p->stack,
+ * not on the C stack.
  */
 FWUP_API FWUP_NODISCARD enum fwup_err fwup_v_process(const struct fwup_verifier *v,
                                                      enum fwup_v_procedure proc,

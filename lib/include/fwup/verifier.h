@@ -279,6 +279,12 @@ struct fwup_v_policy {
     uint16_t require_roles; /* all-of: bit r = role r must have a valid block */
     uint16_t count_roles;   /* n-of-m: roles counted for min_signers; 0 = every role */
     bool strict;           /* every block must be valid */
+    /* [TD] all-of roles for DEPENDENCY manifests (every level below the root):
+     * the manifest processor authenticates each dependency on its own with
+     * this policy, require_roles replaced by this mask (e.g. root: operator,
+     * dependencies: author). 0: any valid block by a policy anchor. Not used
+     * by fwup_verifier_authenticate itself. */
+    uint16_t dep_require_roles;
 };
 
 /* ---- manifest view ---- */

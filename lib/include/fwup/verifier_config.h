@@ -30,6 +30,22 @@
 #define FWUP_V_MAX_DEPTH 6
 #endif
 
+/* [TD] Deepest chain of dependencies below the root manifest (root ->
+ * dependency -> its dependency ...). Each level holds one struct
+ * fwup_verifier (~600 bytes) inside struct fwup_v_processor. Deeper chains
+ * are rejected with FWUP_E_LIMIT_DEPTH. FWUP_V_DISABLE_DEPENDENCIES removes
+ * dependency support (a manifest declaring one is then refused, [TD] §5.1). */
+#ifdef FWUP_V_DISABLE_DEPENDENCIES
+#undef FWUP_V_MAX_DEP_DEPTH
+#define FWUP_V_MAX_DEP_DEPTH 0
+#endif
+#ifndef FWUP_V_MAX_DEP_DEPTH
+#define FWUP_V_MAX_DEP_DEPTH 2
+#endif
+#if FWUP_V_MAX_DEP_DEPTH == 0 && !defined(FWUP_V_DISABLE_DEPENDENCIES)
+#define FWUP_V_DISABLE_DEPENDENCIES
+#endif
+
 /* Largest COSE protected header accepted (it is copied into the to-be-signed
  * structure built on the stack). */
 #ifndef FWUP_V_MAX_PROTECTED
