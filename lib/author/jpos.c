@@ -412,8 +412,10 @@ scan_object(struct scan *sc, int depth)
         }
         skip_ws(sc);
         if (peekc(sc) != ':') {
+            /* break, not return: the keys collected so far are freed below
+             * (found by the description fuzzer on the input '{"o'). */
             set_bad(sc);
-            return;
+            break;
         }
         adv(sc);
         (void)fwup_jpos_append_key(sc->path, base, sizeof sc->path, key, kl);
