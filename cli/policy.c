@@ -198,7 +198,8 @@ fwup_cli_policy_load(struct fwup_cli_trust *t, const char *path, struct fwup_dia
             }
         } else if (strcmp(k, "anchors") != 0 && strcmp(k, "require") != 0 &&
                    strcmp(k, "min_signers") != 0 && strcmp(k, "count_roles") != 0 &&
-                   strcmp(k, "strict") != 0 && strcmp(k, "description") != 0) {
+                   strcmp(k, "strict") != 0 && strcmp(k, "description") != 0 &&
+                   strcmp(k, "dependency_roles") != 0) {
             e = pfail(d, "$", "unknown key '%s'", k);
             goto out;
         }
@@ -247,6 +248,12 @@ fwup_cli_policy_load(struct fwup_cli_trust *t, const char *path, struct fwup_dia
         goto out;
     if ((v = json_object_get(root, "count_roles")) != NULL &&
         (e = role_mask(t, v, &t->policy.count_roles, d, "count_roles")) != FWUP_OK)
+        goto out;
+    /* [TD] all-of roles for dependency manifests: used by the manifest
+     * processor (fwup-sim), not by `fwup verify`, which checks the envelope
+     * it is given (docs/policy.md: verify a dependency on its own). */
+    if ((v = json_object_get(root, "dependency_roles")) != NULL &&
+        (e = role_mask(t, v, &t->policy.dep_require_roles, d, "dependency_roles")) != FWUP_OK)
         goto out;
     if ((v = json_object_get(root, "min_signers")) != NULL) {
         if (!json_is_integer(v) || json_integer_value(v) < 0 ||
