@@ -57,10 +57,9 @@ run_expect() {
     shift
     show "$@"
     echo "   # expect exit $want"
-    set +e
-    "$@"
-    got=$?
-    set -e
+    # In an || list the command's status triggers neither set -e nor the ERR trap.
+    got=0
+    "$@" || got=$?
     if [ "$got" != "$want" ]; then
         echo "demo: expected exit $want, got $got" >&2
         exit 1
@@ -150,25 +149,74 @@ else
         -t operator="$operator.pub.pem" --require author,operator
 fi
 
-section "the operator signs with a key that never leaves an HSM (SoftHSM2 via pkcs11:)"
-if [ -z "$signed" ]; then
-    skip "needs the author-signed release above"
+section "the author signs with a key that never leaves an HSM (SoftHSM2 via pkcs11:)"
+hsm_signed=
+if [ -z "$release" ] || [ -z "$keys" ]; then
+    skip "needs the release and the keys above"
 elif ! command -v softhsm2-util >/dev/null || [ ! -x keys/hsm-setup.sh ]; then
     skip "SoftHSM2 or keys/hsm-setup.sh"
 elif ! available pubkey || ! "$FWUP" help sign 2>/dev/null | grep -q 'pkcs11:'; then
     skip "'fwup sign' with a pkcs11: key, 'fwup pubkey'"
 else
-    # A throw-away token under build/demo/hsm (its own SOFTHSM2_CONF).
+    # The demo's embedded HSM: a SoftHSM2 token under build/demo/hsm, made
+    # on first use and reused afterwards (its own SOFTHSM2_CONF).
     echo "\$ eval \"\$(keys/hsm-setup.sh $out/hsm)\""
     eval "$(keys/hsm-setup.sh "$out/hsm" 2>"$out/hsm-setup.log")" ||
         { cat "$out/hsm-setup.log" >&2; exit 1; }
     # The PIN comes from the environment, never from argv.
     export FWUP_PKCS11_PIN=$FWUP_HSM_PIN
-    run "$FWUP" pubkey "$FWUP_HSM_OPERATOR_URI" -o "$out/hsm-operator.pub.pem"
-    run "$FWUP" sign "$out/release.author.suit" -k "$FWUP_HSM_OPERATOR_URI" \
-        -o "$out/release.hsm.suit"
-    run "$FWUP" verify "$out/release.hsm.suit" -t author="$author.pub.pem" \
-        -t operator="$out/hsm-operator.pub.pem" --require author,operator
+    run "$FWUP" pubkey "$FWUP_HSM_AUTHOR_URI" -o "$out/hsm-author.pub.pem"
+    # Both releases (v1 to provision the device, v2 to update it): the
+    # author's HSM key first, then the operator's file key.
+    run "$FWUP" create device-sim/example/release-v1.json -o "$out/v1.suit"
+    run "$FWUP" sign "$out/v1.suit" "$release" -k "$FWUP_HSM_AUTHOR_URI" \
+        -o "$out/v1.author.suit" -o "$out/v2.author.suit"
+    run "$FWUP" sign "$out/v1.author.suit" "$out/v2.author.suit" -k "$operator.pem" \
+        -o "$out/v1.signed.suit" -o "$out/v2.signed.suit"
+    # One policy file for the release check and the device: both roles required.
+    cp "$out/hsm-author.pub.pem" "$out/policy-author.pub.pem"
+    cp "$operator.pub.pem" "$out/policy-operator.pub.pem"
+    cat >"$out/policy.json" <<'POLICY'
+{
+  "fwup_policy": 1,
+  "description": "demo: the author's HSM key AND the operator's key must both sign",
+  "anchors": [
+    {"role": "author", "key": "policy-author.pub.pem"},
+    {"role": "operator", "key": "policy-operator.pub.pem"}
+  ],
+  "require": ["author", "operator"]
+}
+POLICY
+    echo "\$ cat $out/policy.json"
+    cat "$out/policy.json"
+    run "$FWUP" verify "$out/v2.signed.suit" --policy "$out/policy.json"
+    run_expect 1 "$FWUP" verify "$out/v2.author.suit" --policy "$out/policy.json"
+    hsm_signed=yes
+fi
+
+section "install and boot on the simulated device (fwup-sim), with a power cut"
+SIM=$(dirname "$FWUP")/../device-sim/fwup-sim
+if [ -z "$hsm_signed" ]; then
+    skip "needs the HSM-signed releases above"
+elif [ ! -x "$SIM" ]; then
+    skip "fwup-sim"
+else
+    dev=$out/device
+    rm -rf "$dev"
+    run "$SIM" init "$dev" --layout device-sim/example/layout.json --policy "$out/policy.json" \
+        --vendor-domain fwup.example --model sim-board-1
+    run "$SIM" install "$dev" "$out/v1.signed.suit"
+    run "$SIM" boot "$dev"
+    # Power is cut in the middle of the 10th flash operation of the v2
+    # install (exit 75): the device still boots v1, and the install can
+    # simply be run again.
+    run_expect 75 "$SIM" install "$dev" "$out/v2.signed.suit" --power-cut-after 10
+    run "$SIM" boot "$dev"
+    run "$SIM" install "$dev" "$out/v2.signed.suit"
+    run "$SIM" boot "$dev"
+    # Going back to v1 is a rollback: refused, nothing written.
+    run_expect 1 "$SIM" install "$dev" "$out/v1.signed.suit"
+    run "$SIM" status "$dev"
 fi
 
 echo
