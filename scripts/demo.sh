@@ -8,8 +8,13 @@
 #      `fwup keygen`, or keys/demo-*.pem when present),
 #   4. verify it with --require author,operator, and check that the author's
 #      signature alone is refused,
-#   5. sign as the operator with a key that never leaves a (SoftHSM) token,
-#      reached through a pkcs11: URI, and verify again.
+#   5. sign v1 and v2 of the release as the author with a key that never
+#      leaves the demo's SoftHSM token (a pkcs11: URI; the token is made
+#      under BUILD_DIR/demo/hsm on first use), and as the operator with a
+#      file key; verify both against a policy file requiring both roles,
+#   6. provision a simulated device (fwup-sim) with that policy, install and
+#      boot v1, cut power in the middle of the v2 install, boot (still v1),
+#      install v2 again and boot it, and see v1 refused as a rollback.
 #
 # A step whose command or input does not exist yet says so and is skipped (a
 # command is available when `fwup help CMD` succeeds). A step that is
