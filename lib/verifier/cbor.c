@@ -206,11 +206,13 @@ fwup_v_count(struct fwup_vcbor *r, uint8_t major, uint32_t *n)
 
     if (e != FWUP_OK)
         return e;
+#if SIZE_MAX > UINT32_MAX
     /* decode_head bounds a count by the bytes left, so this only fires for
-     * a buffer of 4 GiB or more: a count that large cannot be honest there
-     * either. */
+     * a buffer of 4 GiB or more (64-bit hosts; on 32-bit targets it cannot
+     * happen): a count that large cannot be honest there either. */
     if (it.val > UINT32_MAX)
         return fwup_vcbor_fail(r, FWUP_E_CBOR_TRUNCATED, it.off);
+#endif
     *n = (uint32_t)it.val;
     return FWUP_OK;
 }

@@ -48,13 +48,15 @@
  *
  *   | function                        | worst case |
  *   |---------------------------------|-----------:|
- *   | fwup_verifier_parse             |   ~860 B   |  parse > walk_blocks > read_headers > get_key > skip
- *   | fwup_verifier_authenticate      |   ~720 B   |  (+ the port; one_block holds the 220-byte TBS buffer)
- *   | fwup_verifier_decode_manifest   |   ~670 B   |
- *   | fwup_verifier_inspect           |   ~670 B   |
- *   | fwup_verifier_check_image       |   ~560 B   |  (+ the caller's chunk buffer)
- *   | accessors                       |   <140 B   |
- *   Context + worst stack: about 1.45 KiB (budget 1.5 KiB).
+ *   | fwup_verifier_parse             |   ~600 B   |  parse > walk_blocks > one_block (TBS buffer) + the port
+ *   | fwup_verifier_authenticate      |   ~630 B   |  (+ the port; check_block holds the 220-byte TBS buffer)
+ *   | fwup_verifier_decode_manifest   |   ~740 B   |  decode_map > severed > digest (+ the port)
+ *   | fwup_verifier_verify            |   ~750 B   |
+ *   | fwup_verifier_inspect           |   ~560 B   |
+ *   | fwup_verifier_check_image       |   ~650 B   |  (+ the caller's chunk buffer)
+ *   | accessors                       |   <320 B   |
+ *   Context + worst stack: about 1.3 KiB (budget 1.5 KiB). Measured by
+ *   scripts/cortexm-report.sh (stack-depth.py over -fcallgraph-info=su).
  */
 #ifndef FWUP_VERIFIER_H
 #define FWUP_VERIFIER_H
@@ -190,7 +192,9 @@ enum fwup_v_scope {
     FWUP_V_AT_IMAGE = 8,      /* suit_key: component index */
 };
 
-/* Numeric-only diagnostics: no strings in the verifier (STYLE.md §3). */
+/* Numeric-only diagnostics: no strings in the verifier (STYLE.md §3).
+ * scope, offset and suit_key mean something only when code != FWUP_OK (while
+ * no error is recorded the verifier keeps its position there). */
 struct fwup_v_diag {
     uint8_t code;  /* enum fwup_err; FWUP_OK if none */
     uint8_t scope; /* enum fwup_v_scope */
