@@ -255,6 +255,21 @@ fwup_pem_signer_open(const char *path, const struct fwup_signer_opts *opts,
                            "unsupported key type (need EC P-256, EC P-384 or Ed25519)");
         goto out;
     }
+    /* A key file whose public half does not match its private half (a
+     * corrupted or tampered file: found by tests/fuzz/fuzz_key.c on a legacy
+     * encrypted key with one IV byte changed) is refused here, naming the key
+     * file, rather than later as a signature that does not verify. */
+    {
+        EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        int pair_ok = pc != NULL && EVP_PKEY_pairwise_check(pc) == 1;
+        EVP_PKEY_CTX_free(pc);
+        ERR_clear_error();
+        if (!pair_ok) {
+            rc = fwup_diag_set(diag, FWUP_E_KEY_FORMAT, NULL,
+                               "the key's public half does not match its private half");
+            goto out;
+        }
+    }
     s = fwup_signer_alloc(&pem_ops, fwup_signer_kind_of((uint8_t)t), "key file '%s'", path);
     if (s == NULL) {
         rc = fwup_diag_set(diag, FWUP_E_NO_MEMORY, NULL, "out of memory");
