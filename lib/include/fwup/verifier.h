@@ -388,9 +388,11 @@ struct fwup_verifier {
 /*
  * Reset a context and bind it to a crypto port.
  * \param[out] v       the context (caller-owned)
- * \param[in]  crypto  the port; must outlive v. May be NULL for inspect-only use
- *                     (digests of severed elements are then not checked and
- *                     authenticate fails with FWUP_E_INVALID_ARG).
+ * \param[in]  crypto  the port; must outlive v. May be NULL only for
+ *                     inspecting envelopes without severable members present:
+ *                     authenticate, and inspect of an envelope carrying a
+ *                     severable member (whose digest must be checked), then
+ *                     fail with FWUP_E_INVALID_ARG.
  * Stack: < 32 bytes.
  */
 FWUP_API void fwup_verifier_init(struct fwup_verifier *v, const struct fwup_v_crypto *crypto);
