@@ -650,6 +650,10 @@ Test(process, an_unauthenticated_context_is_never_processed)
 
 /* ---- crafted manifests: one HMAC-authenticated envelope per case ---------- */
 
+static struct fwup_bytes seal(struct fwup_enc *e, struct wrap *w, struct fwup_bytes manifest,
+                              const char *member, struct fwup_bytes member_bytes,
+                              uint8_t digest_out[32]);
+
 /*
  * Build an envelope around a manifest whose common has one component [h'00']
  * and the given shared sequence, plus one more sequence at manifest key `key`
@@ -660,14 +664,11 @@ static void
 fx_crafted(struct fx *f, const uint8_t *shared, size_t shared_len, int key, const uint8_t *seq,
            size_t seq_len, uint64_t ncomp)
 {
-    struct fwup_enc m, c, d, a, e, t;
-    struct fwup_bytes mb, cb, db, ab, tb;
-    uint8_t digest[32], tag[32];
-    unsigned tag_len = 0;
+    struct fwup_enc m, c, e;
+    struct fwup_bytes mb, cb;
+    uint8_t digest[32];
     char path[512];
-    uint8_t secret[32];
 
-    memset(secret, 'a', sizeof secret);
     /* common = {2: [[h'00'], ...], 4: bstr(shared)} */
     fwup_enc_init(&c, 0);
     fwup_enc_map(&c, 2);
@@ -693,58 +694,11 @@ fx_crafted(struct fx *f, const uint8_t *shared, size_t shared_len, int key, cons
     fwup_enc_uint(&m, (uint64_t)key);
     fwup_enc_bstr(&m, seq, seq_len);
     mb = fwup_enc_bytes(&m);
-    /* the digest is over the bstr-wrapped manifest, head included */
-    fwup_enc_init(&t, 0);
-    fwup_enc_bstr(&t, mb.ptr, mb.len);
-    tb = fwup_enc_bytes(&t);
-    fwup_sha256(tb.ptr, tb.len, digest);
-    fwup_enc_init(&d, 0);
-    fwup_enc_array(&d, 2);
-    fwup_enc_int(&d, -16);
-    fwup_enc_bstr(&d, digest, 32);
-    db = fwup_enc_bytes(&d);
-    /* MAC_structure ["MAC0", h'a10105', h'', bstr(digest item)] */
-    fwup_enc_init(&a, 0);
-    fwup_enc_array(&a, 4);
-    fwup_enc_tstr_z(&a, "MAC0");
-    fwup_enc_bstr(&a, (const uint8_t *)"\xa1\x01\x05", 3);
-    fwup_enc_bstr(&a, NULL, 0);
-    fwup_enc_bstr(&a, db.ptr, db.len);
-    ab = fwup_enc_bytes(&a);
-    cr_assert_not_null(HMAC(EVP_sha256(), secret, 32, ab.ptr, ab.len, tag, &tag_len));
-    fwup_enc_release(&a);
-    /* auth = [bstr(digest), bstr(17([h'a10105', {}, nil, tag]))] */
-    fwup_enc_init(&a, 0);
-    fwup_enc_tag(&a, 17);
-    fwup_enc_array(&a, 4);
-    fwup_enc_bstr(&a, (const uint8_t *)"\xa1\x01\x05", 3);
-    fwup_enc_map(&a, 0);
-    fwup_enc_null(&a);
-    fwup_enc_bstr(&a, tag, tag_len);
-    ab = fwup_enc_bytes(&a);
-    fwup_enc_init(&e, 0);
-    fwup_enc_tag(&e, 107);
-    fwup_enc_map(&e, 2);
-    fwup_enc_uint(&e, 2);
-    {
-        struct fwup_enc w;
-        struct fwup_bytes wb;
-        fwup_enc_init(&w, 0);
-        fwup_enc_array(&w, 2);
-        fwup_enc_bstr(&w, db.ptr, db.len);
-        fwup_enc_bstr(&w, ab.ptr, ab.len);
-        wb = fwup_enc_bytes(&w);
-        fwup_enc_bstr(&e, wb.ptr, wb.len);
-        fwup_enc_release(&w);
-    }
-    fwup_enc_uint(&e, 3);
-    fwup_enc_bstr(&e, mb.ptr, mb.len);
+    /* digest over the bstr-wrapped manifest, COSE_Mac0, envelope: seal() */
+    (void)seal(&e, &f->w, mb, NULL, (struct fwup_bytes){NULL, 0}, digest);
     cr_assert_eq(fwup_enc_take(&e, &f->env, &f->env_len), FWUP_OK);
-    fwup_enc_release(&a);
     fwup_enc_release(&c);
-    fwup_enc_release(&d);
     fwup_enc_release(&m);
-    fwup_enc_release(&t);
 
     snprintf(path, sizeof path, "%s/keys/hmac256-secret.bin", FWUP_TEST_VECTORS);
     cr_assert_eq(fwup_key_load_hmac(path, &f->key, NULL), FWUP_OK);
