@@ -72,6 +72,14 @@ enum fwup_err fwup_cli_read_file(const char *path, size_t max, uint8_t **buf, si
                                  struct fwup_diag *d);
 
 /*
+ * The first line of a small file (at most 4 KiB; PINs, passphrases) into buf,
+ * NUL-terminated, truncated to cap-1 bytes. The file's bytes are wiped before
+ * they are freed; the caller wipes buf.
+ */
+enum fwup_err fwup_cli_read_secret_line(const char *path, char *buf, size_t cap,
+                                        struct fwup_diag *d);
+
+/*
  * Write data to path atomically: a temporary file in the same directory,
  * fsync, then rename over path. On any failure the temporary is removed and
  * path is untouched. mode: file mode (0644 for envelopes, 0600 for private

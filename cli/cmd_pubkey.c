@@ -25,25 +25,6 @@ static const char pubkey_usage[] =
     "\n"
     "exit status: 0 ok, 2 usage, 3 malformed key file, 4 I/O, 5 key/HSM backend.\n";
 
-/* First line of a small file into buf (PINs, passphrases); wiped by the caller. */
-static enum fwup_err
-read_secret_line(const char *path, char *buf, size_t cap, struct fwup_diag *d)
-{
-    uint8_t *data = NULL;
-    size_t len = 0, n = 0;
-    enum fwup_err e = fwup_cli_read_file(path, 4096, &data, &len, d);
-
-    if (e != FWUP_OK)
-        return e;
-    while (n < len && n + 1 < cap && data[n] != '\n' && data[n] != '\r')
-        n++;
-    memcpy(buf, data, n);
-    buf[n] = '\0';
-    fwup_wipe(data, len);
-    free(data);
-    return FWUP_OK;
-}
-
 int
 fwup_cmd_pubkey(int argc, char **argv)
 {
@@ -97,7 +78,7 @@ fwup_cmd_pubkey(int argc, char **argv)
     fwup_diag_init(&d);
     fwup_cli_signer_opts(&opts, pass);
     if (pin_file != NULL) {
-        e = read_secret_line(pin_file, pin, sizeof pin, &d);
+        e = fwup_cli_read_secret_line(pin_file, pin, sizeof pin, &d);
         if (e != FWUP_OK)
             return fwup_cli_fail(pin_file, e, &d);
         opts.pkcs11_pin = pin;

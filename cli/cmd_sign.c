@@ -90,25 +90,6 @@ parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
     return true;
 }
 
-/* First line of a small secret file into buf; the caller wipes buf. */
-static enum fwup_err
-read_secret_line(const char *path, char *buf, size_t cap, struct fwup_diag *d)
-{
-    uint8_t *data = NULL;
-    size_t len = 0, n = 0;
-    enum fwup_err e = fwup_cli_read_file(path, 4096, &data, &len, d);
-
-    if (e != FWUP_OK)
-        return e;
-    while (n < len && n + 1 < cap && data[n] != '\n' && data[n] != '\r')
-        n++;
-    memcpy(buf, data, n);
-    buf[n] = '\0';
-    fwup_wipe(data, len);
-    free(data);
-    return FWUP_OK;
-}
-
 static char *
 join_out_dir(const char *dir, const char *in)
 {
@@ -415,7 +396,7 @@ fwup_cmd_sign(int argc, char **argv)
     opts.public_key_file = pub;
     opts.exec_timeout_s = timeout;
     if (pin_file != NULL) {
-        e = read_secret_line(pin_file, pin, sizeof pin, &d);
+        e = fwup_cli_read_secret_line(pin_file, pin, sizeof pin, &d);
         if (e != FWUP_OK) {
             rc = fwup_cli_fail(pin_file, e, &d);
             goto out;

@@ -140,6 +140,27 @@ fwup_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, str
     return FWUP_OK;
 }
 
+enum fwup_err
+fwup_cli_read_secret_line(const char *path, char *buf, size_t cap, struct fwup_diag *d)
+{
+    uint8_t *data = NULL;
+    size_t len = 0, n = 0;
+    enum fwup_err e;
+
+    if (cap == 0)
+        return FWUP_E_INVALID_ARG;
+    e = fwup_cli_read_file(path, 4096, &data, &len, d);
+    if (e != FWUP_OK)
+        return e;
+    while (n < len && n + 1 < cap && data[n] != '\n' && data[n] != '\r')
+        n++;
+    memcpy(buf, data, n);
+    buf[n] = '\0';
+    fwup_wipe(data, len);
+    free(data);
+    return FWUP_OK;
+}
+
 static bool
 write_all(int fd, const uint8_t *p, size_t n)
 {

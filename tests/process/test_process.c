@@ -944,7 +944,7 @@ Test(process, check_content_compares_the_component)
     fx_release(&f);
 }
 
-Test(process, integrated_payload_is_written_from_the_envelope)
+Test(process, missing_integrated_payload_fails_the_fetch)
 {
     /* the crafted envelope has no "#x" member: fetch "#x" must fail cleanly */
     static const uint8_t seq[] = {0x84, 0x14, 0xa1, 0x15, 0x62, 0x23, 0x78, 0x15, 0x02};
