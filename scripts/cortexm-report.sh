@@ -29,6 +29,11 @@
 # pointers of struct fwup_v_crypto, so the figures are the verifier's own.
 # The report is printed and written to OUTDIR/report.txt. It is not a test:
 # it is the measurement the README and the benchmarks quote.
+#
+# FWUP_V_CFLAGS (environment): extra flags for every file, to measure a
+# device profile other than the defaults of verifier_config.h, e.g.
+#   FWUP_V_CFLAGS="-DFWUP_V_MAX_COMPONENTS=4 -DFWUP_V_DISABLE_DEPENDENCIES"
+# (docs/processor.md quotes the figures of the profiles it documents).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-cortexm}
@@ -42,6 +47,8 @@ ARCH=(-mcpu=cortex-m4 -mthumb)
 CFLAGS=("${ARCH[@]}" -Os -std=c99 -ffunction-sections -fdata-sections -ffreestanding -fno-common
         -Wall -Wextra -Wpedantic -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes -Werror
         -Ilib/include -Ilib/verifier)
+# shellcheck disable=SC2206 # word splitting wanted: a list of flags
+CFLAGS+=(${FWUP_V_CFLAGS:-})
 SUFLAGS=(-fstack-usage -fcallgraph-info=su)
 LIBC_OK="memcpy memmove memcmp memset"
 
@@ -59,7 +66,7 @@ finish() {
 
 mapfile -t srcs < <(ls lib/verifier/*.c)
 echo "fwup embedded verifier on Cortex-M4 ($($CC --version | head -1))"
-echo "flags: ${ARCH[*]} -Os -std=c99 -ffunction-sections -fdata-sections -ffreestanding"
+echo "flags: ${ARCH[*]} -Os -std=c99 -ffunction-sections -fdata-sections -ffreestanding${FWUP_V_CFLAGS:+ $FWUP_V_CFLAGS}"
 echo "sources: ${srcs[*]}"
 echo
 

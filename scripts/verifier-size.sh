@@ -11,7 +11,8 @@
 # what every verifier object keeps (.text + .rodata from the link map): main,
 # the dummy port and libc (memcpy & co) are not counted. The budget: verify
 # <= 6144 bytes. scripts/cortexm-report.sh gives the whole public API, the
-# context size and the worst-case stack.
+# context size and the worst-case stack. FWUP_V_CFLAGS (environment) adds
+# flags to every file, for a device profile (as in cortexm-report.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-verifier-size}
@@ -19,6 +20,8 @@ CC=arm-none-eabi-gcc
 command -v "$CC" >/dev/null || { echo "verifier-size: $CC not found" >&2; exit 2; }
 CFLAGS=(-mcpu=cortex-m4 -mthumb -Os -std=c99 -ffunction-sections -fdata-sections -ffreestanding
         -fstack-usage -Ilib/include)
+# shellcheck disable=SC2206 # word splitting wanted: a list of flags
+CFLAGS+=(${FWUP_V_CFLAGS:-})
 rm -rf "$out"
 mkdir -p "$out"
 cat >"$out/main.c" <<'C'

@@ -169,8 +169,8 @@ ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
     return d == 0;
 }
 
-static void
-wipe(void *p, size_t n)
+void
+fwup_v_wipe(void *p, size_t n)
 {
     volatile uint8_t *q = (volatile uint8_t *)p;
 
@@ -274,7 +274,7 @@ check_block(struct fwup_verifier *v, const struct blk *c, struct fwup_v_block *b
         }
         b->verdict = FWUP_V_INVALID;
     }
-    wipe(mac, sizeof mac);
+    fwup_v_wipe(mac, sizeof mac);
     return e;
 }
 

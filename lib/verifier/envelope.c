@@ -339,7 +339,11 @@ fwup_verifier_integrated(const struct fwup_verifier *v, size_t index, struct fwu
             data->len = (size_t)it.val;
             return FWUP_OK;
         }
-        if (fwup_vcbor_skip(&r, NULL) != FWUP_OK)
+        /* Every value of an authenticated envelope is a bstr (decode_map
+         * reads them so; an unknown key, the one other kind, makes
+         * authenticate fail): next() consumes it whole, with no skip()
+         * and its depth table on the stack of fwup_v_process's fetch. */
+        if (fwup_vcbor_next(&r, &it) != FWUP_OK || it.major != FWUP_CBOR_BSTR)
             return FWUP_E_INTERNAL;
     }
     return FWUP_E_SUIT_MISSING;

@@ -403,8 +403,10 @@ covered(const struct fwup_verifier *v, struct fwup_bytes pfx, struct fwup_v_span
 }
 
 /* Every anchor that verified a block may only have signed components inside
- * its prefixes (manifest-37 §9, "key + ACL of component-id prefixes"). */
-static enum fwup_err
+ * its prefixes (manifest-37 §9, "key + ACL of component-id prefixes").
+ * Out of line: its readers would otherwise sit in the frame of
+ * fwup_verifier_decode_manifest, under the whole manifest decode. */
+static FWUP_V_NOINLINE enum fwup_err
 check_acl(struct fwup_verifier *v)
 {
     const struct fwup_v_policy *pol = v->policy;

@@ -16,10 +16,12 @@
  * goes through the bounds-checked CBOR reader over the span of the sequence
  * being run.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "fwup/processor.h"
 #include "fwup/verifier.h"
+#include "verifier_int.h"
 
 /* CBOR PEN vendor id tag (RFC 9090; manifest-37 §8.4.8.3). */
 #ifndef FWUP_SUIT_TAG_PEN
@@ -81,45 +83,38 @@ bytes_eq(struct fwup_bytes a, struct fwup_bytes b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* Conditions, and the commands whose argument is a reporting policy (uint):
+ * sets of command numbers, all below 32. */
+#define CMD(c) ((uint32_t)1u << FWUP_SUIT_CMD_##c)
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+#define DEP_CONDITIONS (CMD(DEPENDENCY_INTEGRITY) | CMD(IS_DEPENDENCY))
+#define DEP_DIRECTIVES CMD(PROCESS_DEPENDENCY)
+#else
+#define DEP_CONDITIONS 0u
+#define DEP_DIRECTIVES 0u
+#endif
+#define CONDITIONS                                                                                 \
+    (CMD(VENDOR_IDENTIFIER) | CMD(CLASS_IDENTIFIER) | CMD(IMAGE_MATCH) | CMD(COMPONENT_SLOT) |     \
+     CMD(CHECK_CONTENT) | CMD(ABORT) | CMD(DEVICE_IDENTIFIER) | CMD(USE_BEFORE) | DEP_CONDITIONS)
+#define REP_POLICY                                                                                 \
+    (CONDITIONS | CMD(WRITE) | CMD(FETCH) | CMD(COPY) | CMD(INVOKE) | CMD(SWAP) | DEP_DIRECTIVES)
+
+static bool
+cmd_in(int64_t cmd, uint32_t set)
+{
+    return cmd >= 0 && cmd < 32 && ((set >> cmd) & 1u) != 0;
+}
+
 static bool
 is_condition(int64_t cmd)
 {
-    switch (cmd) {
-    case FWUP_SUIT_CMD_VENDOR_IDENTIFIER:
-    case FWUP_SUIT_CMD_CLASS_IDENTIFIER:
-    case FWUP_SUIT_CMD_IMAGE_MATCH:
-    case FWUP_SUIT_CMD_COMPONENT_SLOT:
-    case FWUP_SUIT_CMD_CHECK_CONTENT:
-    case FWUP_SUIT_CMD_ABORT:
-    case FWUP_SUIT_CMD_DEVICE_IDENTIFIER:
-    case FWUP_SUIT_CMD_USE_BEFORE:
-#ifndef FWUP_V_DISABLE_DEPENDENCIES
-    case FWUP_SUIT_CMD_DEPENDENCY_INTEGRITY:
-    case FWUP_SUIT_CMD_IS_DEPENDENCY:
-#endif
-        return true;
-    default:
-        return false;
-    }
+    return cmd_in(cmd, CONDITIONS);
 }
 
-/* Commands whose argument is a reporting policy (uint). */
 static bool
 takes_rep_policy(int64_t cmd)
 {
-    switch (cmd) {
-    case FWUP_SUIT_CMD_WRITE:
-    case FWUP_SUIT_CMD_FETCH:
-    case FWUP_SUIT_CMD_COPY:
-    case FWUP_SUIT_CMD_INVOKE:
-    case FWUP_SUIT_CMD_SWAP:
-#ifndef FWUP_V_DISABLE_DEPENDENCIES
-    case FWUP_SUIT_CMD_PROCESS_DEPENDENCY:
-#endif
-        return true;
-    default:
-        return is_condition(cmd);
-    }
+    return cmd_in(cmd, REP_POLICY);
 }
 
 static enum fwup_err
@@ -165,8 +160,10 @@ open_sequence(const struct fwup_verifier *in, struct fwup_v_span s, uint32_t *fi
  * set-component-index argument (§8.4.10.1): an index, true (all components),
  * or a non-empty array of indices; every index below n. Returns the
  * selection as a bit mask (n <= 32 by FWUP_V_MAX_COMPONENTS).
+ * Out of line, as apply_params: run_sequence calls the dependency
+ * authentication, the deepest chain, so its own frame must stay small.
  */
-static enum fwup_err
+static FWUP_V_NOINLINE enum fwup_err
 read_index(struct fwup_vcbor *r, uint32_t n, uint32_t *sel)
 {
     struct fwup_vcbor_item it;
@@ -255,8 +252,9 @@ digest_ok(struct fwup_bytes b)
  * *soft_set / *soft_value; strict-order is accepted and ignored because this
  * processor always runs in order, which strict-order true asks and false
  * permits (§6.7).
+ * Out of line: see read_index.
  */
-static enum fwup_err
+static FWUP_V_NOINLINE enum fwup_err
 apply_params(struct fwup_vcbor *r, struct fwup_v_params *pp, bool override, bool *soft_set,
              bool *soft_value)
 {
@@ -406,14 +404,19 @@ rec(struct run *x, uint32_t off, uint32_t comp, int64_t cmd, enum fwup_err resul
 }
 
 /* image-match (§8.4.9.3): hash the component's content through the read hook. */
-static enum step
+static FWUP_V_NOINLINE enum step
 image_match(struct run *x, uint32_t i, uint32_t off)
 {
     const struct fwup_v_params *pp = &x->p->params[slot_of(x, i)];
     struct fwup_v_component c = component(x, i);
+    const struct fwup_v_crypto *cr = x->crypto;
+    enum fwup_err (*read)(void *, const struct fwup_v_component *, uint64_t, uint8_t *, size_t) =
+        x->plat->read;
+    void *pctx = x->plat->ctx;
+    /* The chunk buffer also receives the digest once the reads are done. */
+    uint8_t buf[FWUP_V_CHUNK > FWUP_V_MAX_DIGEST ? FWUP_V_CHUNK : FWUP_V_MAX_DIGEST];
     struct fwup_vcbor d;
     struct fwup_bytes want;
-    uint8_t got[FWUP_V_MAX_DIGEST];
     size_t got_len = 0;
     uint64_t size, done = 0, m;
     int64_t alg;
@@ -440,37 +443,44 @@ image_match(struct run *x, uint32_t i, uint32_t off)
             return STEP_COND_FAIL;
         size = pp->num[FWUP_V_P_SIZE];
     }
-    e = x->crypto->hash_init(x->crypto->ctx, (int32_t)alg);
-    if (e != FWUP_OK)
-        return error_step(x, e, off);
-    while (done < size) {
+    e = cr->hash_init(cr->ctx, (int32_t)alg);
+    /* The loop runs once per FWUP_V_CHUNK bytes of the image (hundreds of
+     * times for a few tens of KB): hooks and buffer are held in locals,
+     * since the calls through them could otherwise change *x for all the
+     * compiler knows, and it would reload them every round. */
+    while (e == FWUP_OK && done < size) {
         size_t n = (size - done > FWUP_V_CHUNK) ? FWUP_V_CHUNK : (size_t)(size - done);
-        e = x->plat->read(x->plat->ctx, &c, done, x->p->chunk, n);
+        e = read(pctx, &c, done, buf, n);
         if (e == FWUP_OK)
-            e = x->crypto->hash_update(x->crypto->ctx, x->p->chunk, n);
-        if (e != FWUP_OK)
-            return error_step(x, e, off);
+            e = cr->hash_update(cr->ctx, buf, n);
         done += n;
     }
-    e = x->crypto->hash_final(x->crypto->ctx, got, sizeof got, &got_len);
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    e = cr->hash_final(cr->ctx, buf, FWUP_V_MAX_DIGEST, &got_len);
     if (e != FWUP_OK)
         return error_step(x, e, off);
     /* Image digests are public values (they are in the manifest): memcmp's
      * early exit leaks nothing secret. */
-    if (got_len != want.len || memcmp(got, want.ptr, got_len) != 0)
+    if (got_len != want.len || memcmp(buf, want.ptr, got_len) != 0)
         return STEP_COND_FAIL;
     return STEP_OK;
 }
 
-/* check-content (§8.4.9.6): byte-for-byte, constant time over the content. */
-static enum step
-check_content(struct run *x, uint32_t i, uint32_t off)
+/* check-content (§8.4.9.6): byte-for-byte, constant time over the content.
+ * The chunk buffers of this and image_match are on their own frames, not in
+ * struct fwup_v_processor: neither lies under the deepest call chain
+ * (dependency authentication), so with dependencies the buffer costs no
+ * worst-case stack, and without them little more than it cost as state. */
+static FWUP_V_NOINLINE enum step
+content_diff(struct run *x, uint32_t i, uint32_t off, uint8_t *diff)
 {
     const struct fwup_v_params *pp = &x->p->params[slot_of(x, i)];
     struct fwup_v_component c = component(x, i);
     const uint8_t *want = pp->val[FWUP_V_P_CONTENT].ptr;
+    uint8_t buf[FWUP_V_CHUNK];
     uint64_t size, done = 0;
-    uint8_t diff = 0;
+    uint8_t d = 0;
     enum fwup_err e;
 
     if ((pp->set & PBIT(FWUP_SUIT_PARAM_CONTENT)) == 0)
@@ -481,17 +491,35 @@ check_content(struct run *x, uint32_t i, uint32_t off)
     if (size != pp->val[FWUP_V_P_CONTENT].len)
         return STEP_COND_FAIL; /* the length is public: it is in the manifest */
     /* The content may be a secret the device holds (a key slot, a config
-     * value): no early exit, one OR-accumulator, decision at the end. */
+     * value): no early exit, one OR-accumulator, and the buffer wiped on
+     * every way out. */
     while (done < size) {
         size_t n = (size - done > FWUP_V_CHUNK) ? FWUP_V_CHUNK : (size_t)(size - done);
-        e = x->plat->read(x->plat->ctx, &c, done, x->p->chunk, n);
+        e = x->plat->read(x->plat->ctx, &c, done, buf, n);
         if (e != FWUP_OK)
-            return error_step(x, e, off);
+            break;
         for (size_t k = 0; k < n; k++)
-            diff |= (uint8_t)(x->p->chunk[k] ^ want[done + k]);
+            d |= (uint8_t)(buf[k] ^ want[done + k]);
         done += n;
     }
-    memset(x->p->chunk, 0, sizeof x->p->chunk);
+    fwup_v_wipe(buf, sizeof buf);
+    *diff = d;
+    if (e != FWUP_OK)
+        return error_step(x, e, off);
+    return STEP_OK;
+}
+
+/* The one decision on the secret comparison, inlined into its caller:
+ * there the verdict is a single branch (tests/ct pins this: a second
+ * branch on it would be a second use of the secret-derived value). */
+static enum step
+check_content(struct run *x, uint32_t i, uint32_t off)
+{
+    uint8_t diff = 1;
+    enum step s = content_diff(x, i, off, &diff);
+
+    if (s != STEP_OK)
+        return s;
     return (diff == 0) ? STEP_OK : STEP_COND_FAIL;
 }
 
@@ -746,8 +774,10 @@ invalidate(struct run *x, uint32_t i)
 }
 
 /* One condition or directive with a reporting policy, for component i (an
- * index of the manifest at the current level). */
-static enum step
+ * index of the manifest at the current level). Out of line, and without
+ * dependency-integrity, image-match and check-content (run_sequence calls
+ * those itself): its frame is then never under theirs. */
+static FWUP_V_NOINLINE enum step
 exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
 {
     const struct fwup_v_params *pp = &x->p->params[slot_of(x, i)];
@@ -778,10 +808,6 @@ exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
         ok = (now <= pp->num[FWUP_V_P_USE_BEFORE]);
         break;
     }
-    case FWUP_SUIT_CMD_IMAGE_MATCH:
-        return image_match(x, i, off);
-    case FWUP_SUIT_CMD_CHECK_CONTENT:
-        return check_content(x, i, off);
     case FWUP_SUIT_CMD_COMPONENT_SLOT:
         if ((pp->set & PBIT(FWUP_SUIT_PARAM_COMPONENT_SLOT)) == 0)
             return STEP_COND_FAIL;
@@ -792,14 +818,6 @@ exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
 #ifndef FWUP_V_DISABLE_DEPENDENCIES
     case FWUP_SUIT_CMD_IS_DEPENDENCY:
         return (L->deps & PBIT(i)) ? STEP_OK : STEP_COND_FAIL;
-    case FWUP_SUIT_CMD_DEPENDENCY_INTEGRITY:
-        /* Not a dependency: the condition fails (soft inside try-each, the
-         * [TD] §8.4 "is-dependency" pattern); a dependency that does not
-         * verify aborts. */
-        if ((L->deps & PBIT(i)) == 0)
-            return STEP_COND_FAIL;
-        e = dep_load(x, i);
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
 #endif
     case FWUP_SUIT_CMD_FETCH: {
         struct fwup_bytes uri, payload;
@@ -823,14 +841,16 @@ exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
             e = x->plat->fetch(x->plat->ctx, &c, uri,
                                (pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_SIZE)) ? pp->num[FWUP_V_P_SIZE] : 0);
         }
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+        ok = true; /* a directive: its hook's result is the outcome */
+        break;
     }
     case FWUP_SUIT_CMD_WRITE:
         if ((pp->set & PBIT(FWUP_SUIT_PARAM_CONTENT)) == 0)
             return error_step(x, FWUP_E_DIRECTIVE_FAILED, off);
         invalidate(x, i);
         e = write_bytes(x, &c, pp->val[FWUP_V_P_CONTENT]);
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+        ok = true;
+        break;
     case FWUP_SUIT_CMD_COPY:
     case FWUP_SUIT_CMD_SWAP: {
         struct fwup_v_component src;
@@ -843,14 +863,16 @@ exec_simple(struct run *x, int64_t cmd, uint32_t i, uint32_t off)
         invalidate(x, (uint32_t)pp->num[FWUP_V_P_SOURCE]);
         e = (cmd == FWUP_SUIT_CMD_COPY) ? x->plat->copy(x->plat->ctx, &c, &src)
                                    : x->plat->swap(x->plat->ctx, &c, &src);
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+        ok = true;
+        break;
     }
     case FWUP_SUIT_CMD_INVOKE: {
         struct fwup_bytes args = {NULL, 0};
         if (pp->set & PBIT(FWUP_SUIT_PARAM_INVOKE_ARGS))
             args = pp->val[FWUP_V_P_INVOKE_ARGS];
         e = x->plat->invoke(x->plat->ctx, &c, args);
-        return (e == FWUP_OK) ? STEP_OK : error_step(x, e, off);
+        ok = true;
+        break;
     }
     default:
         return error_step(x, FWUP_E_SUIT_UNSUPPORTED_CMD, off);
@@ -1144,6 +1166,16 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
     struct fwup_v_processor *p = x->p;
     const struct fwup_v_level *L;
     enum fwup_err e;
+    uint32_t at;
+
+/* Every failure of the loop leaves through one fail_at call: its four
+ * arguments set up at two dozen sites were a tenth of the function. */
+#define FAIL(err, where)                                                                           \
+    do {                                                                                           \
+        e = (err);                                                                                 \
+        at = (where);                                                                              \
+        goto fail;                                                                                 \
+    } while (0)
 
     p->section = key;
     p->depth = 0;
@@ -1154,7 +1186,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
     p->stack[0].kind = FRAME_TOP;
     e = open_sequence(x->in, seq, &p->stack[0].pos, &p->stack[0].left);
     if (e != FWUP_OK)
-        return fail_at(x->diag, e, seq.off, key);
+        FAIL(e, seq.off);
     p->stack[0].start = seq.off;
     p->stack[0].end = seq.off + seq.len;
     x->first = p->stack[0].pos;
@@ -1175,7 +1207,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
             /* A sequence ends exactly where its bstr ends: no trailing bytes
              * that another parser could read differently. */
             if (f->pos != f->end)
-                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, f->pos, key);
+                FAIL(FWUP_E_SUIT_SEQUENCE, f->pos);
             if (d == 0)
                 return FWUP_OK;
 #ifndef FWUP_V_DISABLE_DEPENDENCIES
@@ -1187,7 +1219,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
                 if (e == FWUP_OK && !opened)
                     e = dep_next(x);
                 if (e != FWUP_OK)
-                    return fail_at(x->diag, e, f->pos, key);
+                    FAIL(e, f->pos);
                 continue;
             }
 #endif
@@ -1196,7 +1228,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
                  * would succeed. */
                 enum branch_result br = next_branch(x, d);
                 if (br == BRANCH_ERROR)
-                    return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, f->branch, key);
+                    FAIL(FWUP_E_SUIT_SEQUENCE, f->branch);
                 if (br == BRANCH_OPENED)
                     continue;
             }
@@ -1204,24 +1236,24 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
              * that succeeded. */
             e = construct_done(x, &again);
             if (e != FWUP_OK)
-                return fail_at(x->diag, e, f->pos, key);
+                FAIL(e, f->pos);
             continue;
         }
         f->left--;
         off = f->pos;
         reader_at(&r, x->in, f->start, f->end, f->pos);
         if (fwup_vcbor_get_int(&r, &cmd) != FWUP_OK)
-            return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+            FAIL(FWUP_E_SUIT_SEQUENCE, off);
         /* §6.2: with several components every sequence selects first, or its
          * commands would silently act on component 0. */
         if (off == x->first && L->n_index > 1 && cmd != FWUP_SUIT_CMD_SET_COMPONENT_INDEX)
-            return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+            FAIL(FWUP_E_SUIT_SEQUENCE, off);
 
         if (cmd == FWUP_SUIT_CMD_SET_COMPONENT_INDEX) {
             uint32_t sel;
             e = read_index(&r, L->n_index, &sel);
             if (e != FWUP_OK)
-                return fail_at(x->diag, e, off, key);
+                FAIL(e, off);
             p->sel = sel;
             f->pos = abs_pos(&r, f->start);
             rec(x, off, 0, cmd, FWUP_OK, 0);
@@ -1237,16 +1269,16 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
                 e = apply_params(&pr, &p->params[slot_of(x, bit_index(lowest_bit(m)))],
                                  cmd == FWUP_SUIT_CMD_OVERRIDE_PARAMETERS, &soft_set, &soft_value);
                 if (e != FWUP_OK)
-                    return fail_at(x->diag, e, off, key);
+                    FAIL(e, off);
                 r = pr;
             }
             if (p->sel == 0 && fwup_vcbor_skip(&r, NULL) != FWUP_OK)
-                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+                FAIL(FWUP_E_SUIT_SEQUENCE, off);
             if (soft_set) {
                 /* soft-failure is only defined inside try-each / run-sequence
                  * (§8.4.8.14); at the top level it is an error. */
                 if (level_top(f))
-                    return fail_at(x->diag, FWUP_E_SUIT_BAD_VALUE, off, key);
+                    FAIL(FWUP_E_SUIT_BAD_VALUE, off);
                 f->soft = soft_value ? 1 : 0;
             }
             f->pos = abs_pos(&r, f->start);
@@ -1257,9 +1289,9 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
             struct fwup_v_frame *nf;
             uint32_t first;
             if (d + 1 >= FWUP_V_MAX_DEPTH)
-                return fail_at(x->diag, FWUP_E_LIMIT_DEPTH, off, key);
+                FAIL(FWUP_E_LIMIT_DEPTH, off);
             if (fwup_vcbor_skip(&skip, NULL) != FWUP_OK)
-                return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+                FAIL(FWUP_E_SUIT_SEQUENCE, off);
             nf = &p->stack[d + 1];
             memset(nf, 0, sizeof *nf);
             nf->kind = (cmd == FWUP_SUIT_CMD_TRY_EACH) ? FRAME_TRY : FRAME_RUNSEQ;
@@ -1282,16 +1314,16 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
             }
             e = construct_start(x, d + 1);
             if (e != FWUP_OK)
-                return fail_at(x->diag, e, off, key);
+                FAIL(e, off);
             if (nf->kind == FRAME_TRY) {
                 enum branch_result br = next_branch(x, d + 1);
                 bool again;
                 if (br == BRANCH_ERROR)
-                    return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+                    FAIL(FWUP_E_SUIT_SEQUENCE, off);
                 if (br == BRANCH_EMPTY) {
                     e = construct_done(x, &again);
                     if (e != FWUP_OK)
-                        return fail_at(x->diag, e, off, key);
+                        FAIL(e, off);
                 }
             }
             continue;
@@ -1299,15 +1331,15 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
         /* Unknown, custom (< -256), or a [TD]/[UM] command not implemented
          * here: §6.1 excludes the manifest rather than running part of it. */
         if (!takes_rep_policy(cmd))
-            return fail_at(x->diag, FWUP_E_SUIT_UNSUPPORTED_CMD, off, key);
+            FAIL(FWUP_E_SUIT_UNSUPPORTED_CMD, off);
         if (fwup_vcbor_get_uint(&r, &pol) != FWUP_OK)
-            return fail_at(x->diag, FWUP_E_SUIT_SEQUENCE, off, key);
+            FAIL(FWUP_E_SUIT_SEQUENCE, off);
         f->pos = abs_pos(&r, f->start);
         /* §5 of SUIT-DIGEST: the shared sequence has no side effects; only
          * conditions and parameter directives may appear in it ([TD] §5.6.2:
          * process-dependency neither). */
         if (x->shared && !is_condition(cmd))
-            return fail_at(x->diag, FWUP_E_SUIT_SHARED_RULE, off, key);
+            FAIL(FWUP_E_SUIT_SHARED_RULE, off);
 #ifndef FWUP_V_DISABLE_DEPENDENCIES
         if (cmd == FWUP_SUIT_CMD_PROCESS_DEPENDENCY) {
             /* [TD] §5.6.2: run the dependency's shared sequence and its
@@ -1316,7 +1348,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
              * effect exactly as it checks the root's. */
             struct fwup_v_frame *nf;
             if (d + 1 >= FWUP_V_MAX_DEPTH || x->lvl >= FWUP_V_MAX_DEP_DEPTH)
-                return fail_at(x->diag, FWUP_E_LIMIT_DEPTH, off, key);
+                FAIL(FWUP_E_LIMIT_DEPTH, off);
             nf = &p->stack[d + 1];
             memset(nf, 0, sizeof *nf);
             nf->kind = FRAME_DEP;
@@ -1329,7 +1361,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
             p->depth = d + 1;
             e = dep_next(x);
             if (e != FWUP_OK)
-                return fail_at(x->diag, e, off, key);
+                FAIL(e, off);
             continue;
         }
 #endif
@@ -1348,7 +1380,7 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
                 for (uint32_t m = p->sel & L->deps; m != 0; m &= m - 1u) {
                     e = dep_load(x, bit_index(lowest_bit(m)));
                     if (e != FWUP_OK)
-                        return fail_at(x->diag, e, off, key);
+                        FAIL(e, off);
                 }
 #endif
             continue;
@@ -1356,7 +1388,32 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
         /* Run for each selected component, in index order (§6.5). */
         for (uint32_t m = p->sel; m != 0 && !failed; m &= m - 1u) {
             uint32_t i = bit_index(lowest_bit(m));
-            enum step s = exec_simple(x, cmd, i, off);
+            enum step s;
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+            if (cmd == FWUP_SUIT_CMD_DEPENDENCY_INTEGRITY) {
+                /* Called from here, not from exec_simple: dep_load
+                 * authenticates a whole envelope (the deepest chain of the
+                 * processor), and exec_simple's frame need not lie under it.
+                 * Not a dependency: the condition fails (soft inside
+                 * try-each, the [TD] §8.4 "is-dependency" pattern); a
+                 * dependency that does not verify aborts. */
+                if ((L->deps & PBIT(i)) == 0)
+                    s = STEP_COND_FAIL;
+                else if ((e = dep_load(x, i)) != FWUP_OK)
+                    s = error_step(x, e, off);
+                else
+                    s = STEP_OK;
+            } else
+#endif
+            /* The two conditions that read a component through a chunk
+             * buffer are called from here too: their frames and
+             * exec_simple's are siblings, not stacked. */
+            if (cmd == FWUP_SUIT_CMD_IMAGE_MATCH)
+                s = image_match(x, i, off);
+            else if (cmd == FWUP_SUIT_CMD_CHECK_CONTENT)
+                s = check_content(x, i, off);
+            else
+                s = exec_simple(x, cmd, i, off);
             rec(x, off, slot_of(x, i), cmd,
                 s == STEP_OK     ? FWUP_OK
                 : s == STEP_ERROR ? (enum fwup_err)x->diag->code
@@ -1375,7 +1432,10 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
                 return e;
         }
     }
+fail:
+    return fail_at(x->diag, e, at, key);
 }
+#undef FAIL
 
 /* ---- the procedure ------------------------------------------------------- */
 
@@ -1408,8 +1468,12 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
         (in->state & (FWUP_V_ST_INSPECTED | FWUP_V_ST_FAILED)) != 0 || in->policy == NULL)
         return fail_at(diag, FWUP_E_NOT_AUTHENTICATED, 0, 0);
     require_ident = p->require_ident;
-    /* §6.1: all parameter storage is cleared when a procedure starts. */
-    memset(p, 0, sizeof *p);
+    /* §6.1: all parameter storage is cleared when a procedure starts: the
+     * part of the state a run reads before writing it. The frames and the
+     * dependency contexts (most of the structure) are always written first;
+     * clearing them cost more than the rest of the processor's work on a
+     * small manifest. */
+    memset(p, 0, offsetof(struct fwup_v_processor, stack));
     p->require_ident = require_ident;
     memset(&x, 0, sizeof x);
     x.in = in;

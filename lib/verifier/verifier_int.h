@@ -7,6 +7,16 @@
 
 #include "fwup/verifier.h"
 
+/* Kept out of line where a helper with a large frame would otherwise be
+ * inlined into a function that also calls something deep: GCC gives the
+ * caller the sum of both frames, and the worst-case stack (the device
+ * budget) is the deepest chain, so a sibling's frame must not ride along. */
+#if defined(__GNUC__)
+#define FWUP_V_NOINLINE __attribute__((noinline))
+#else
+#define FWUP_V_NOINLINE
+#endif
+
 /* Largest SUIT_Digest (wrapper[0]) accepted: [alg, bstr(64)] plus room for a
  * small extension. It is copied into the to-be-signed bytes. */
 #define FWUP_V_MAX_DIGEST_ITEM (FWUP_V_MAX_DIGEST + 16)
@@ -109,6 +119,11 @@ enum fwup_err fwup_v_walk_blocks(struct fwup_verifier *v, const struct fwup_v_po
 #define FWUP_V_CONTENT(s, it) ((s)->off = (uint32_t)(it)->data_off, (s)->len = (uint32_t)(it)->val)
 #define FWUP_V_WHOLE(s, it)                                                                        \
     ((s)->off = (uint32_t)(it)->off, (s)->len = (uint32_t)((it)->end - (it)->off))
+
+/* Zero n bytes through a volatile pointer: a plain memset of a buffer that
+ * is about to go out of scope may be removed by the compiler, and these
+ * buffers held secrets (a MAC, a component's content). */
+void fwup_v_wipe(void *p, size_t n);
 
 /* Envelope key of each sequence slot. */
 extern const uint8_t fwup_v_slot_keys[FWUP_V_N_SEQ];

@@ -25,7 +25,8 @@
 extern "C" {
 #endif
 
-/* Size of the buffer image-match and check-content read components through. */
+/* Size of the buffer image-match and check-content read components through
+ * (on their stack frame: see docs/processor.md for the stack figures). */
 #ifndef FWUP_V_CHUNK
 #define FWUP_V_CHUNK 128
 #endif
@@ -95,9 +96,10 @@ struct fwup_v_level {
 
 /*
  * The processor's working state: caller-allocated (static or stack), no
- * heap. Fields are private. Size with the defaults (8 components, depth 6,
- * 128-byte chunk, FWUP_V_MAX_DEP_DEPTH 2): 2616 bytes on Cortex-M4, of which
- * 2 x 584 bytes are the dependency contexts (see docs/trust-domains.md).
+ * heap. Fields are private. Size on Cortex-M4 with the defaults (8
+ * components, depth 6, FWUP_V_MAX_DEP_DEPTH 2): 2488 bytes, of which 2 x 584
+ * bytes are the dependency contexts (see docs/trust-domains.md); 776 bytes
+ * with 4 components and FWUP_V_DISABLE_DEPENDENCIES (docs/processor.md).
  *
  * Parameter slots: the root manifest's index i uses params[i]; a dependency's
  * component uses the slot of the component with the same identifier (so
@@ -106,22 +108,24 @@ struct fwup_v_level {
  * FWUP_V_MAX_COMPONENTS slots in all.
  */
 struct fwup_v_processor {
+    /* Cleared when a procedure starts: everything up to `stack`. */
     struct fwup_v_params params[FWUP_V_MAX_COMPONENTS];
     struct fwup_bytes slot_id[FWUP_V_MAX_COMPONENTS]; /* encoded identifier per slot */
-    struct fwup_v_frame stack[FWUP_V_MAX_DEPTH];
     struct fwup_v_level lv[FWUP_V_MAX_DEP_DEPTH + 1];
+    uint32_t depth;
+    uint32_t sel;      /* selected components (bit mask) */
+    int32_t section;   /* manifest key of the sequence running (for records) */
+    uint8_t n_slots;   /* parameter slots in use */
+    bool require_ident; /* shared sequence must check vendor and class (default true) */
+    /* Not cleared: each frame is zeroed when pushed, each dependency context
+     * initialised when loaded. */
+    struct fwup_v_frame stack[FWUP_V_MAX_DEPTH];
 #if FWUP_V_MAX_DEP_DEPTH > 0
     /* dep[k]: the authenticated dependency at level k + 1 (a second, third
      * verifier context: no heap), and the policy it was authenticated with. */
     struct fwup_verifier dep[FWUP_V_MAX_DEP_DEPTH];
     struct fwup_v_policy dep_policy;
 #endif
-    uint32_t depth;
-    uint32_t sel;      /* selected components (bit mask) */
-    int32_t section;   /* manifest key of the sequence running (for records) */
-    uint8_t n_slots;   /* parameter slots in use */
-    bool require_ident; /* shared sequence must check vendor and class (default true) */
-    uint8_t chunk[FWUP_V_CHUNK];
 };
 
 /* Procedures (§4.2, §10 of SUIT-DIGEST): which sequences run, in order. */
@@ -168,7 +172,7 @@ struct fwup_v_component {
  *
  * Payload bytes never pass through the processor in one piece: fetch streams
  * them into storage inside the platform; image-match reads them back through
- * `read` in chunks of the caller's buffer (struct fwup_v_processor.chunk).
+ * `read` in chunks of FWUP_V_CHUNK bytes (a buffer on the processor's stack).
  */
 struct fwup_v_platform {
     void *ctx;
@@ -294,10 +298,12 @@ struct fwup_v_platform {
  *         (no vendor/class check), FWUP_E_SUIT_COMPONENT, FWUP_E_SUIT_SEVERED,
  *         FWUP_E_SUIT_BAD_VALUE, FWUP_E_LIMIT_DEPTH, FWUP_E_FETCH,
  *         FWUP_E_DIRECTIVE_FAILED, FWUP_E_ROLLBACK or any error a hook returns.
- * Stack (Cortex-M4, -Os, -fstack-usage): run_sequence 408 B + dep_load 112 B
- * + fwup_verifier_parse (~860 B) at worst, plus the crypto port; the
- * try-each / run-sequence / process-dependency nesting lives in p->stack,
- * not on the C stack.
+ * Stack (Cortex-M4, -Os, scripts/cortexm-report.sh): 1080 B at worst with
+ * dependencies (fwup_v_process 152 + run_sequence 144 + dep_next 80 +
+ * dep_load 112 + fwup_verifier_authenticate of the dependency 592), 728 B
+ * without (the image-match / fetch chains), plus the crypto port's and the
+ * platform's frames; the try-each / run-sequence / process-dependency
+ * nesting lives in p->stack, not on the C stack.
  */
 FWUP_API FWUP_NODISCARD enum fwup_err fwup_v_process(const struct fwup_verifier *v,
                                                      enum fwup_v_procedure proc,

@@ -83,12 +83,14 @@ struct fwup_vcbor {
  *                 ai = 25/26/27 for half/single/double floats
  */
 struct fwup_vcbor_item {
-    uint8_t major;
-    uint8_t ai;
     uint64_t val;
     size_t off;      /* offset of the head */
     size_t data_off; /* strings: content offset; others: offset just after the head */
     size_t end;      /* offset just after what next() consumed */
+    /* Last: after val they need no padding (24 bytes instead of 32 on a
+     * 32-bit target; items live in most frames of the decoder). */
+    uint8_t major;
+    uint8_t ai;
 };
 
 /* Start reading buf[0..len). buf must stay alive while the reader is used. */

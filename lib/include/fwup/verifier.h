@@ -48,14 +48,15 @@
  *
  *   | function                        | worst case |
  *   |---------------------------------|-----------:|
- *   | fwup_verifier_parse             |   ~600 B   |  parse > walk_blocks > one_block (TBS buffer) + the port
- *   | fwup_verifier_authenticate      |   ~630 B   |  (+ the port; check_block holds the 220-byte TBS buffer)
- *   | fwup_verifier_decode_manifest   |   ~740 B   |  decode_map > severed > digest (+ the port)
- *   | fwup_verifier_verify            |   ~750 B   |
- *   | fwup_verifier_inspect           |   ~560 B   |
- *   | fwup_verifier_check_image       |   ~650 B   |  (+ the caller's chunk buffer)
- *   | accessors                       |   <320 B   |
- *   Context + worst stack: about 1.3 KiB (budget 1.5 KiB). Measured by
+ *   | fwup_verifier_parse             |    560 B   |  parse > walk_blocks > one_block (TBS buffer) + the port
+ *   | fwup_verifier_authenticate      |    592 B   |  (+ the port; check_block holds the 197-byte TBS buffer)
+ *   | fwup_verifier_decode_manifest   |    520 B   |  decode_map > key > skip (+ the port)
+ *   | fwup_verifier_verify            |    608 B   |
+ *   | fwup_verifier_inspect           |    520 B   |
+ *   | fwup_verifier_check_image       |    624 B   |  (+ the caller's chunk buffer)
+ *   | fwup_verifier_image_params      |    472 B   |
+ *   | other accessors                 |  <= 200 B  |
+ *   Context + worst stack: about 1.2 KiB (budget 1.5 KiB). Measured by
  *   scripts/cortexm-report.sh (stack-depth.py over -fcallgraph-info=su).
  */
 #ifndef FWUP_VERIFIER_H

@@ -14,7 +14,16 @@
 #define FWUP_V_MAX_CBOR_DEPTH 16
 #endif
 
-/* Most components a manifest may declare (the device has this many at most). */
+/* Most components a manifest may declare (the device has this many at most).
+ * Each one costs a parameter table (112 bytes on Cortex-M4) and an
+ * identifier view in struct fwup_v_processor, and 8 bytes in struct
+ * fwup_verifier. The default serves the hosted tools (CLI, fwup-sim) and
+ * their tests; a device sets its own count. The draft examples use at most
+ * 3: docs/processor.md gives context + stack for 4 components (the device
+ * profile -DFWUP_V_MAX_COMPONENTS=4 -DFWUP_V_DISABLE_DEPENDENCIES: 2024
+ * bytes, within the 2 KiB budget) and for the defaults (4152 bytes).
+ * Every file including the verifier's headers must see the same value: the
+ * structures are sized by it. */
 #ifndef FWUP_V_MAX_COMPONENTS
 #define FWUP_V_MAX_COMPONENTS 8
 #endif
@@ -32,7 +41,9 @@
 
 /* [TD] Deepest chain of dependencies below the root manifest (root ->
  * dependency -> its dependency ...). Each level holds one struct
- * fwup_verifier (~600 bytes) inside struct fwup_v_processor. Deeper chains
+ * fwup_verifier (584 bytes on Cortex-M4) inside struct fwup_v_processor, and
+ * authenticating a dependency is the deepest stack chain of fwup_v_process
+ * (1080 bytes, 728 without dependencies). Deeper chains
  * are rejected with FWUP_E_LIMIT_DEPTH. FWUP_V_DISABLE_DEPENDENCIES removes
  * dependency support (a manifest declaring one is then refused, [TD] §5.1). */
 #ifdef FWUP_V_DISABLE_DEPENDENCIES
