@@ -125,7 +125,8 @@ row "\`fwup create\` + \`fwup sign\` of example 0, together" \
     "peak RSS $(mib "$maxrss_kib") MiB" "target <= 5 ms"
 
 # The same with both outputs on tmpfs: fwup writes a temporary file, fsyncs
-# it and renames it (cli/util.c), and on a disk the fsync is most of the wall.
+# it, renames it and fsyncs the directory (cli/util.c), and on a disk the
+# fsyncs are most of the wall.
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
     S=$(mktemp -d /dev/shm/fwup-bench.XXXXXX)
     measure -n "$RUNS" -- "$FWUP" create "$V/example0.json" -o "$S/cs.suit" \
@@ -133,18 +134,27 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then
     rm -rf "$S"
     row "the same, outputs on tmpfs (/dev/shm: fsync costs nothing)" \
         "$(ms "$median_ms") ms wall (min $(ms "$min_ms")), CPU $(ms "$cpu_ms") ms" "" \
-        "the difference to the row above is the two fsyncs"
+        "the difference to the row above is the fsyncs (file and directory, per output)"
 fi
-# Where the instructions of one `fwup sign` go (callgrind, whole process).
+# Where the instructions of one `fwup create` and one `fwup sign` go
+# (callgrind, whole process). cg_incl FILE FUNC: inclusive count of FUNC.
+cg_incl() {
+    callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
+        awk -v f="$2" 'index($0, ":" f " ") && !done { gsub(",", "", $1); print $1; done = 1 }'
+}
+cg_m() { awk -v n="${1:-0}" 'BEGIN { printf "%.1f M", n / 1e6 }'; }
+valgrind --tool=callgrind --callgrind-out-file="$D/create.cg" "$FWUP" create "$V/example0.json" \
+    -o "$D/cg-u0.suit" >/dev/null 2>&1
 valgrind --tool=callgrind --callgrind-out-file="$D/sign.cg" "$FWUP" sign "$D/u0.suit" -k "$KEY" \
     -o "$D/cg-signed.suit" >/dev/null 2>&1
+valgrind --tool=callgrind --callgrind-out-file="$D/version.cg" "$FWUP" --version >/dev/null 2>&1
+create_total=$(awk '/^(summary|totals):/ { print $2 }' "$D/create.cg")
 sign_total=$(awk '/^(summary|totals):/ { print $2 }' "$D/sign.cg")
-sign_pem=$(callgrind_annotate --inclusive=yes "$D/sign.cg" 2>/dev/null |
-    awk '/:PEM_read_bio_PrivateKey_ex / && !done { gsub(",", "", $1); print $1; done = 1 }')
-row "instructions of one \`fwup sign\` (example 0, whole process, callgrind)" \
-    "$(awk -v n="$sign_total" 'BEGIN { printf "%.1f M", n / 1e6 }')" \
-    "of which loading the PEM key (PEM_read_bio_PrivateKey_ex): $(awk -v n="${sign_pem:-0}" -v t="$sign_total" 'BEGIN { printf "%.1f M (%.0f%%)", n / 1e6, 100 * n / t }')" \
-    "OpenSSL 3 decoder set-up dominates"
+version_total=$(awk '/^(summary|totals):/ { print $2 }' "$D/version.cg")
+row "instructions of one \`fwup create\` / \`fwup sign\` (example 0, whole process, callgrind)" \
+    "$(cg_m "$create_total") / $(cg_m "$sign_total")" \
+    "\`fwup --version\`: $(cg_m "$version_total") (dynamic loader $(cg_m "$(cg_incl "$D/version.cg" _dl_start)")); create: first digest $(cg_m "$(cg_incl "$D/create.cg" fwup_uuid5)"); sign: open the key $(cg_m "$(cg_incl "$D/sign.cg" fwup_signer_open)"), parse + sign + verify $(cg_m "$(cg_incl "$D/sign.cg" fwup_cose_sign_envelope)")" \
+    "OpenSSL 3's first fetch (provider, name map, method store) is in the first digest / key open"
 
 # ---- 2. batch signing ------------------------------------------------------
 log "batch signing: 100 envelopes"

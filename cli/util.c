@@ -177,6 +177,39 @@ write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
+/*
+ * After the rename (or link), the new directory entry is durable only once
+ * the directory itself is synced (fsync(2): syncing the file does not sync
+ * the entry). Some file systems refuse fsync on a directory (EINVAL): the
+ * entry is then as durable as they make it.
+ */
+static bool
+sync_parent(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 0 : (size_t)(slash - path);
+    int fd, rc;
+
+    if (n >= sizeof dir)
+        return false;
+    if (slash == NULL) {
+        memcpy(dir, ".", 2);
+    } else if (n == 0) {
+        memcpy(dir, "/", 2);
+    } else {
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    rc = (fsync(fd) == 0 || errno == EINVAL) ? 0 : errno;
+    close(fd);
+    errno = rc;
+    return rc == 0;
+}
+
 enum fwup_err
 fwup_cli_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                       bool exclusive, struct fwup_diag *d)
@@ -223,13 +256,14 @@ fwup_cli_write_atomic(const char *path, const void *data, size_t len, unsigned m
                                  "cannot create: %s", strerror(err));
         }
         unlink(tmp);
-        return FWUP_OK;
-    }
-    if (rename(tmp, path) != 0) {
+    } else if (rename(tmp, path) != 0) {
         int err = errno;
         unlink(tmp);
         return fwup_diag_set(d, FWUP_E_IO_WRITE, NULL, "cannot replace: %s", strerror(err));
     }
+    if (!sync_parent(path))
+        return fwup_diag_set(d, FWUP_E_IO_WRITE, NULL,
+                             "written, but cannot sync its directory: %s", strerror(errno));
     return FWUP_OK;
 }
 

@@ -63,4 +63,54 @@ enum fwup_err fwup_pkey_verify(EVP_PKEY *pkey, int32_t alg, struct fwup_bytes ms
 enum fwup_err fwup_hmac256(const uint8_t *key, size_t klen, struct fwup_bytes msg, uint8_t out[32],
                            struct fwup_diag *diag);
 
+/*
+ * Raw keys (rawkey.c): the fixed DER forms of P-256, P-384 and Ed25519 keys
+ * handled without OpenSSL's decoders and encoders (their first use costs a
+ * process millions of instructions). Anything not in those forms is for
+ * OpenSSL's generic path: these functions say so (false / 0 / NULL /
+ * FWUP_E_UNSUPPORTED) and never guess.
+ */
+#define FWUP_PUB_MAX 97   /* P-384 uncompressed point: 04 || x || y */
+#define FWUP_PRIV_MAX 48  /* P-384 scalar */
+#define FWUP_SPKI_MAX 120 /* P-384 SubjectPublicKeyInfo: 23 + 97 */
+
+/* EC: the uncompressed point 04 || x || y; Ed25519: the 32 key bytes. */
+struct fwup_raw_pub {
+    enum fwup_v_key_type type;
+    size_t len;
+    uint8_t bytes[FWUP_PUB_MAX];
+};
+
+/* DER SubjectPublicKeyInfo of a named-curve uncompressed P-256/P-384 point
+ * or an Ed25519 key, exactly; false for any other bytes. */
+bool fwup_spki_parse(const uint8_t *der, size_t len, struct fwup_raw_pub *pub);
+
+/* The DER SubjectPublicKeyInfo of pub; its length, 0 if pub is not valid. */
+size_t fwup_spki_encode(const struct fwup_raw_pub *pub, uint8_t out[FWUP_SPKI_MAX]);
+
+/* EVP_PKEY from a public key and optionally its private half (big-endian EC
+ * scalar of the coordinate length, or the 32-byte Ed25519 seed, with
+ * pub->len 0 to derive the public half). The provider checks the point is
+ * on the curve; halves that disagree are for fwup_pkey_pair_ok. NULL on any
+ * failure, OpenSSL's error queue cleared. */
+EVP_PKEY *fwup_pkey_from_raw(const struct fwup_raw_pub *pub, const uint8_t *priv,
+                             size_t priv_len);
+
+/* EVP_PKEY_pairwise_check: the public half matches the private half. */
+bool fwup_pkey_pair_ok(EVP_PKEY *pkey);
+
+/* RFC 9679 thumbprint of a raw public key (as fwup_key_thumbprint). */
+enum fwup_err fwup_raw_thumbprint(const struct fwup_raw_pub *pub, uint8_t out[32]);
+
+/*
+ * An unencrypted PEM private key, the whole file: one "PRIVATE KEY" (PKCS#8
+ * v1: EC on P-256/P-384 with its public key, or Ed25519) or "EC PRIVATE KEY"
+ * (SEC1 naming its curve, with its public key) block, strict base64 and
+ * strict DER. FWUP_OK fills pub (pub->len 0 for Ed25519: not in the file)
+ * and priv; FWUP_E_UNSUPPORTED for anything else, priv wiped. The caller
+ * wipes priv after use.
+ */
+enum fwup_err fwup_pem_private_parse(const uint8_t *pem, size_t len, struct fwup_raw_pub *pub,
+                                     uint8_t priv[FWUP_PRIV_MAX], size_t *priv_len);
+
 #endif /* FWUP_CRYPTO_INT_H */

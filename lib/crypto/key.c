@@ -168,11 +168,18 @@ enum fwup_err
 fwup_key_thumbprint(const uint8_t *der, size_t len, uint8_t out[32])
 {
     const unsigned char *p = der;
+    struct fwup_raw_pub raw;
     EVP_PKEY *pkey;
     enum fwup_err rc;
 
     if (der == NULL || out == NULL || len > KEY_FILE_MAX)
         return FWUP_E_INVALID_ARG;
+    /* The canonical forms skip d2i_PUBKEY's decoder set-up (rawkey.c). The
+     * EVP_PKEY is built only to refuse a point off the curve, as before. */
+    if (fwup_spki_parse(der, len, &raw) && (pkey = fwup_pkey_from_raw(&raw, NULL, 0)) != NULL) {
+        EVP_PKEY_free(pkey);
+        return fwup_raw_thumbprint(&raw, out);
+    }
     pkey = d2i_PUBKEY(NULL, &p, (long)len);
     if (pkey == NULL || p != der + len) {
         ERR_clear_error();
@@ -188,6 +195,7 @@ enum fwup_err
 fwup_key_from_der(const uint8_t *der, size_t len, struct fwup_v_key *key, struct fwup_diag *diag)
 {
     const unsigned char *p = der;
+    struct fwup_raw_pub raw;
     EVP_PKEY *pkey;
     enum fwup_v_key_type t;
     enum fwup_err rc;
@@ -197,6 +205,19 @@ fwup_key_from_der(const uint8_t *der, size_t len, struct fwup_v_key *key, struct
     memset(key, 0, sizeof *key);
     if (der == NULL || len == 0 || len > KEY_FILE_MAX)
         return fwup_diag_set(diag, FWUP_E_INVALID_ARG, NULL, "no public key bytes");
+    /* The canonical forms skip d2i_PUBKEY's decoder set-up (rawkey.c); a
+     * point off the curve falls through and d2i_PUBKEY refuses it as ever. */
+    if (fwup_spki_parse(der, len, &raw) && (pkey = fwup_pkey_from_raw(&raw, NULL, 0)) != NULL) {
+        rc = fwup_raw_thumbprint(&raw, key->kid);
+        if (rc != FWUP_OK) {
+            EVP_PKEY_free(pkey);
+            return fwup_diag_set(diag, rc, NULL, "cannot compute the key thumbprint");
+        }
+        key->handle = pkey;
+        key->type = (uint8_t)raw.type;
+        key->kid_len = 32;
+        return FWUP_OK;
+    }
     pkey = d2i_PUBKEY(NULL, &p, (long)len);
     if (pkey == NULL || p != der + len) {
         EVP_PKEY_free(pkey);

@@ -20,6 +20,7 @@
  * Tested against SoftHSM2 2.6.1 (tests/p11/, tests/cli/p11/); the quirks of
  * real tokens this code allows for are listed in docs/hsm.md.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -49,6 +50,93 @@
 #define MAX_MATCH 8
 /* Attribute values are small (labels, ids, EC points, certificates). */
 #define ATTR_MAX ((CK_ULONG)65536)
+
+/* ------------------------------------------------------------------------ */
+/* p11-kit, loaded on first use                                              */
+
+/*
+ * libp11-kit (and the libffi it pulls in) is opened with dlopen when a
+ * pkcs11: URI is first used, not linked: mapping and relocating it cost every
+ * fwup process about 0.3 ms of its start-up, `fwup create` and `fwup sign
+ * key.pem` included, which never touch a token (bench/README.md). The calls
+ * below go through this table; p11k_load() fills it once per process
+ * (the library is NODELETE: it is never closed). uri_parse() is where every
+ * entry point first needs p11-kit, so it loads it there.
+ */
+#ifndef FWUP_P11KIT_SONAME
+#define FWUP_P11KIT_SONAME "libp11-kit.so.0"
+#endif
+
+#define P11K_FUNCS(X) \
+    X(p11_kit_message) \
+    X(p11_kit_module_finalize) \
+    X(p11_kit_module_for_name) \
+    X(p11_kit_module_get_name) \
+    X(p11_kit_module_initialize) \
+    X(p11_kit_module_load) \
+    X(p11_kit_module_release) \
+    X(p11_kit_modules_finalize_and_release) \
+    X(p11_kit_modules_load) \
+    X(p11_kit_modules_load_and_initialize) \
+    X(p11_kit_modules_release) \
+    X(p11_kit_space_strlen) \
+    X(p11_kit_strerror) \
+    X(p11_kit_uri_any_unrecognized) \
+    X(p11_kit_uri_format) \
+    X(p11_kit_uri_free) \
+    X(p11_kit_uri_get_attribute) \
+    X(p11_kit_uri_get_attributes) \
+    X(p11_kit_uri_get_module_name) \
+    X(p11_kit_uri_get_module_path) \
+    X(p11_kit_uri_get_pin_source) \
+    X(p11_kit_uri_get_pin_value) \
+    X(p11_kit_uri_get_slot_id) \
+    X(p11_kit_uri_get_token_info) \
+    X(p11_kit_uri_match_module_info) \
+    X(p11_kit_uri_match_slot_info) \
+    X(p11_kit_uri_match_token_info) \
+    X(p11_kit_uri_message) \
+    X(p11_kit_uri_new) \
+    X(p11_kit_uri_parse) \
+    X(p11_kit_uri_set_attribute) \
+    X(p11_kit_uri_set_module_name) \
+    X(p11_kit_uri_set_module_path)
+
+static struct {
+#define P11K_MEMBER(f) __typeof__(f) *f;
+    P11K_FUNCS(P11K_MEMBER)
+#undef P11K_MEMBER
+} p11k;
+
+static pthread_once_t p11k_once = PTHREAD_ONCE_INIT;
+static bool p11k_ready;       /* the whole table is filled */
+static char p11k_error[160]; /* why not, when it is not */
+
+static void
+p11k_open(void)
+{
+    void *h = dlopen(FWUP_P11KIT_SONAME, RTLD_NOW | RTLD_LOCAL);
+    void *sym;
+    const char *e;
+
+    if (h == NULL) {
+        e = dlerror();
+        snprintf(p11k_error, sizeof p11k_error, "%s", e != NULL ? e : FWUP_P11KIT_SONAME);
+        return;
+    }
+    /* POSIX dlsym returns a data pointer; memcpy is the conversion ISO C
+     * allows (a cast to a function pointer is not). */
+#define P11K_BIND(f)                                                                            \
+    sym = dlsym(h, #f);                                                                         \
+    if (sym == NULL) {                                                                          \
+        snprintf(p11k_error, sizeof p11k_error, "%s has no %s", FWUP_P11KIT_SONAME, #f);       \
+        return;                                                                                 \
+    }                                                                                           \
+    memcpy(&p11k.f, &sym, sizeof sym);
+    P11K_FUNCS(P11K_BIND)
+#undef P11K_BIND
+    p11k_ready = true;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -119,7 +207,7 @@ p11_fail(struct fwup_diag *d, enum fwup_err e, CK_RV rv, const char *fmt, ...)
 static void
 unpad(const CK_UTF8CHAR *s, size_t n, char *out, size_t cap)
 {
-    size_t len = p11_kit_space_strlen(s, n);
+    size_t len = p11k.p11_kit_space_strlen(s, n);
 
     if (len >= cap)
         len = cap - 1;
@@ -301,16 +389,16 @@ static void
 modset_release(struct modset *ms)
 {
     if (ms->single != NULL) {
-        (void)p11_kit_module_finalize(ms->single);
-        p11_kit_module_release(ms->single);
+        (void)p11k.p11_kit_module_finalize(ms->single);
+        p11k.p11_kit_module_release(ms->single);
     }
     if (ms->named != NULL)
-        (void)p11_kit_module_finalize(ms->named);
+        (void)p11k.p11_kit_module_finalize(ms->named);
     if (ms->registered != NULL) {
         if (ms->all_initialized)
-            p11_kit_modules_finalize_and_release(ms->registered);
+            p11k.p11_kit_modules_finalize_and_release(ms->registered);
         else
-            p11_kit_modules_release(ms->registered);
+            p11k.p11_kit_modules_release(ms->registered);
     }
     memset(ms, 0, sizeof *ms);
 }
@@ -319,8 +407,8 @@ static enum fwup_err
 modset_load(struct modset *ms, P11KitUri *uri, const struct fwup_signer_opts *opts,
             struct fwup_diag *d)
 {
-    const char *path = p11_kit_uri_get_module_path(uri);
-    const char *name = p11_kit_uri_get_module_name(uri);
+    const char *path = p11k.p11_kit_uri_get_module_path(uri);
+    const char *name = p11k.p11_kit_uri_get_module_name(uri);
     CK_RV rv;
     size_t n = 0;
 
@@ -335,26 +423,26 @@ modset_load(struct modset *ms, P11KitUri *uri, const struct fwup_signer_opts *op
     }
     if (path != NULL) {
         snprintf(ms->path, sizeof ms->path, "%s", path);
-        ms->single = p11_kit_module_load(path, 0);
+        ms->single = p11k.p11_kit_module_load(path, 0);
         if (ms->single == NULL)
             return p11_fail(d, FWUP_E_PKCS11_MODULE, 0, "cannot load PKCS#11 module '%s': %s",
-                            path, p11_kit_message() ? p11_kit_message() : "unknown error");
-        rv = p11_kit_module_initialize(ms->single);
+                            path, p11k.p11_kit_message() ? p11k.p11_kit_message() : "unknown error");
+        rv = p11k.p11_kit_module_initialize(ms->single);
         if (rv != CKR_OK) {
-            p11_kit_module_release(ms->single);
+            p11k.p11_kit_module_release(ms->single);
             ms->single = NULL;
             return p11_fail(d, FWUP_E_PKCS11_MODULE, rv,
                             "PKCS#11 module '%s' failed to initialize: %s", path,
-                            p11_kit_strerror(rv));
+                            p11k.p11_kit_strerror(rv));
         }
         ms->list[0] = ms->single;
         return FWUP_OK;
     }
     if (name != NULL) {
         /* Load the registry without initializing: only the named module is started. */
-        ms->registered = p11_kit_modules_load(NULL, 0);
+        ms->registered = p11k.p11_kit_modules_load(NULL, 0);
         if (ms->registered != NULL)
-            ms->named = p11_kit_module_for_name(ms->registered, name);
+            ms->named = p11k.p11_kit_module_for_name(ms->registered, name);
         if (ms->named == NULL) {
             enum fwup_err e =
                 p11_fail(d, FWUP_E_PKCS11_MODULE, 0,
@@ -364,19 +452,19 @@ modset_load(struct modset *ms, P11KitUri *uri, const struct fwup_signer_opts *op
             modset_release(ms);
             return e;
         }
-        rv = p11_kit_module_initialize(ms->named);
+        rv = p11k.p11_kit_module_initialize(ms->named);
         if (rv != CKR_OK) {
             ms->named = NULL;
             modset_release(ms);
             return p11_fail(d, FWUP_E_PKCS11_MODULE, rv,
                             "PKCS#11 module '%s' failed to initialize: %s", name,
-                            p11_kit_strerror(rv));
+                            p11k.p11_kit_strerror(rv));
         }
         ms->list[0] = ms->named;
         return FWUP_OK;
     }
     /* Every registered module; ones that fail to start are left out by p11-kit. */
-    ms->registered = p11_kit_modules_load_and_initialize(0);
+    ms->registered = p11k.p11_kit_modules_load_and_initialize(0);
     ms->all_initialized = true;
     for (CK_FUNCTION_LIST **m = ms->registered; m != NULL && *m != NULL && n < 63; m++)
         ms->list[n++] = *m;
@@ -397,7 +485,7 @@ module_label(const struct modset *ms, CK_FUNCTION_LIST *m)
 
     if (m == ms->single)
         return strdup(ms->path);
-    name = p11_kit_module_get_name(m);
+    name = p11k.p11_kit_module_get_name(m);
     return name != NULL ? name : strdup("unknown");
 }
 
@@ -442,7 +530,7 @@ seen_add(struct toklist *tl, const char *label)
 static enum fwup_err
 tokens_collect(const struct modset *ms, P11KitUri *uri, struct toklist *tl, struct fwup_diag *d)
 {
-    CK_SLOT_ID want_slot = p11_kit_uri_get_slot_id(uri);
+    CK_SLOT_ID want_slot = p11k.p11_kit_uri_get_slot_id(uri);
 
     memset(tl, 0, sizeof *tl);
     for (size_t mi = 0; ms->list[mi] != NULL; mi++) {
@@ -451,7 +539,7 @@ tokens_collect(const struct modset *ms, P11KitUri *uri, struct toklist *tl, stru
         CK_SLOT_ID *slots;
         CK_ULONG nslots = 0;
 
-        if (m->C_GetInfo(&info) != CKR_OK || !p11_kit_uri_match_module_info(uri, &info))
+        if (m->C_GetInfo(&info) != CKR_OK || !p11k.p11_kit_uri_match_module_info(uri, &info))
             continue;
         if (m->C_GetSlotList(CK_TRUE, NULL, &nslots) != CKR_OK || nslots == 0)
             continue;
@@ -481,8 +569,8 @@ tokens_collect(const struct modset *ms, P11KitUri *uri, struct toklist *tl, stru
              * should name tokens, but slot-id= is part of RFC 7512. */
             if (want_slot != (CK_SLOT_ID)-1 && slots[i] != want_slot)
                 continue;
-            if (!p11_kit_uri_match_slot_info(uri, &t.si) ||
-                !p11_kit_uri_match_token_info(uri, &t.ti))
+            if (!p11k.p11_kit_uri_match_slot_info(uri, &t.si) ||
+                !p11k.p11_kit_uri_match_token_info(uri, &t.ti))
                 continue;
             nv = realloc(tl->v, (tl->n + 1) * sizeof *nv);
             if (nv == NULL) {
@@ -655,7 +743,7 @@ token_login(const struct tok *t, CK_SESSION_HANDLE s, const struct pinsrc *ps, b
         return p11_fail(d, FWUP_E_PKCS11_PIN, rv, "wrong PIN for token '%s'%s", label, hint);
     }
     e = map_rv(rv, FWUP_E_PKCS11);
-    return p11_fail(d, e, rv, "login to token '%s' failed: %s", label, p11_kit_strerror(rv));
+    return p11_fail(d, e, rv, "login to token '%s' failed: %s", label, p11k.p11_kit_strerror(rv));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -670,7 +758,7 @@ find_objects(CK_FUNCTION_LIST *m, CK_SESSION_HANDLE s, P11KitUri *uri, CK_ULONG 
              CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count)
 {
     CK_ULONG n = 0, t = 0;
-    CK_ATTRIBUTE *ua = p11_kit_uri_get_attributes(uri, &n);
+    CK_ATTRIBUTE *ua = p11k.p11_kit_uri_get_attributes(uri, &n);
     CK_ATTRIBUTE tmpl[8];
     CK_RV rv, rv2;
 
@@ -986,7 +1074,7 @@ p11_sign(struct fwup_signer *s, int32_t alg, struct fwup_bytes tbs, uint8_t sig[
     rv = st->tok.m->C_SignInit(st->session, &mech, st->priv);
     if (rv != CKR_OK)
         return p11_fail(d, map_rv(rv, FWUP_E_PKCS11), rv, "C_SignInit on %s: %s", s->describe,
-                        p11_kit_strerror(rv));
+                        p11k.p11_kit_strerror(rv));
     if (st->always_auth) {
         CK_ULONG pl = st->ctx_pin != NULL ? (CK_ULONG)strlen(st->ctx_pin) : 0;
         rv = st->tok.m->C_Login(st->session, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)st->ctx_pin,
@@ -996,14 +1084,14 @@ p11_sign(struct fwup_signer *s, int32_t alg, struct fwup_bytes tbs, uint8_t sig[
             (void)st->tok.m->C_SignInit(st->session, NULL, st->priv);
             return p11_fail(d, map_rv(rv, FWUP_E_PKCS11), rv,
                             "context-specific login for %s: %s", s->describe,
-                            p11_kit_strerror(rv));
+                            p11k.p11_kit_strerror(rv));
         }
     }
     rv = st->tok.m->C_Sign(st->session, (CK_BYTE *)(uintptr_t)in, (CK_ULONG)inlen, sig, &out_len);
     fwup_wipe(dgst, sizeof dgst);
     if (rv != CKR_OK)
         return p11_fail(d, map_rv(rv, FWUP_E_PKCS11), rv, "C_Sign on %s: %s", s->describe,
-                        p11_kit_strerror(rv));
+                        p11k.p11_kit_strerror(rv));
     *sig_len = out_len;
     if (*sig_len != want && md != NULL && sig[0] == 0x30)
         (void)ecdsa_der_to_raw(sig, sig_len, want / 2);
@@ -1045,7 +1133,7 @@ p11_public_der(struct fwup_signer *s, uint8_t **der, size_t *der_len, struct fwu
             rv = m->C_FindObjectsInit(st->session, tmpl, 2);
             if (rv != CKR_OK)
                 return p11_fail(d, map_rv(rv, FWUP_E_PKCS11), rv, "C_FindObjectsInit: %s",
-                                p11_kit_strerror(rv));
+                                p11k.p11_kit_strerror(rv));
             rv = m->C_FindObjects(st->session, &h, 1, &cnt);
             (void)m->C_FindObjectsFinal(st->session);
             if (rv != CKR_OK || cnt == 0)
@@ -1115,25 +1203,41 @@ static const struct fwup_signer_ops p11_ops = {
     .destroy = p11_destroy,
 };
 
+/* Fill the p11-kit table (once per process); FWUP_E_PKCS11_MODULE if not. */
+static enum fwup_err
+p11k_load(struct fwup_diag *d)
+{
+    (void)pthread_once(&p11k_once, p11k_open);
+    if (!p11k_ready)
+        return p11_fail(d, FWUP_E_PKCS11_MODULE, 0, "cannot load p11-kit: %s",
+                        p11k_error[0] != '\0' ? p11k_error : FWUP_P11KIT_SONAME);
+    return FWUP_OK;
+}
+
 /* Parse and vet a URI (FWUP_E_URI on anything we would not honour exactly). */
 static enum fwup_err
 uri_parse(const char *text, P11KitUri **out, struct fwup_diag *d)
 {
-    P11KitUri *uri = p11_kit_uri_new();
+    P11KitUri *uri;
     int r;
+    enum fwup_err e;
 
     *out = NULL;
+    e = p11k_load(d);
+    if (e != FWUP_OK)
+        return e;
+    uri = p11k.p11_kit_uri_new();
     if (uri == NULL)
         return p11_fail(d, FWUP_E_NO_MEMORY, 0, "out of memory");
-    r = p11_kit_uri_parse(text != NULL ? text : "pkcs11:", P11_KIT_URI_FOR_ANY, uri);
+    r = p11k.p11_kit_uri_parse(text != NULL ? text : "pkcs11:", P11_KIT_URI_FOR_ANY, uri);
     if (r != P11_KIT_URI_OK) {
-        p11_kit_uri_free(uri);
-        return p11_fail(d, FWUP_E_URI, 0, "malformed PKCS#11 URI: %s", p11_kit_uri_message(r));
+        p11k.p11_kit_uri_free(uri);
+        return p11_fail(d, FWUP_E_URI, 0, "malformed PKCS#11 URI: %s", p11k.p11_kit_uri_message(r));
     }
     /* An attribute p11-kit did not understand would be silently dropped from
      * the match, which widens it: refuse instead. */
-    if (p11_kit_uri_any_unrecognized(uri)) {
-        p11_kit_uri_free(uri);
+    if (p11k.p11_kit_uri_any_unrecognized(uri)) {
+        p11k.p11_kit_uri_free(uri);
         return p11_fail(d, FWUP_E_URI, 0,
                         "PKCS#11 URI has an attribute fwup does not know (RFC 7512 names only)");
     }
@@ -1153,13 +1257,13 @@ uri_free(P11KitUri *uri)
 
     if (uri == NULL)
         return;
-    pv = p11_kit_uri_get_pin_value(uri);
+    pv = p11k.p11_kit_uri_get_pin_value(uri);
     if (pv != NULL) {
         char *w;
         memcpy(&w, &pv, sizeof w); /* drop const without -Wcast-qual noise */
         fwup_wipe(w, strlen(w));
     }
-    p11_kit_uri_free(uri);
+    p11k.p11_kit_uri_free(uri);
 }
 
 /* Does the token, seen without logging in, show an object the URI names? */
@@ -1194,7 +1298,7 @@ token_choose(struct toklist *tl, P11KitUri *uri, size_t *pick, CK_SESSION_HANDLE
         rv = tl->v[0].m->C_OpenSession(tl->v[0].slot, CKF_SERIAL_SESSION, NULL, NULL, session);
         if (rv != CKR_OK)
             return p11_fail(d, map_rv(rv, FWUP_E_PKCS11_TOKEN), rv, "cannot open a session: %s",
-                            p11_kit_strerror(rv));
+                            p11k.p11_kit_strerror(rv));
         return FWUP_OK;
     }
     for (size_t i = 0; i < tl->n; i++) {
@@ -1228,7 +1332,7 @@ token_choose(struct toklist *tl, P11KitUri *uri, size_t *pick, CK_SESSION_HANDLE
     rv = tl->v[*pick].m->C_OpenSession(tl->v[*pick].slot, CKF_SERIAL_SESSION, NULL, NULL, session);
     if (rv != CKR_OK)
         return p11_fail(d, map_rv(rv, FWUP_E_PKCS11_TOKEN), rv, "cannot open a session: %s",
-                        p11_kit_strerror(rv));
+                        p11k.p11_kit_strerror(rv));
     return FWUP_OK;
 }
 
@@ -1317,7 +1421,7 @@ key_inspect(struct p11_state *st, struct fwup_diag *d)
     rv = attr_get(m, s, st->priv, CKA_EC_PARAMS, &v, &n);
     if (rv != CKR_OK)
         return p11_fail(d, FWUP_E_PKCS11, rv, "cannot read the curve of %s: %s", what,
-                        p11_kit_strerror(rv));
+                        p11k.p11_kit_strerror(rv));
     st->curve = curve_of(v, n);
     free(v);
     if (st->curve == NULL || st->curve->kind == FWUP_KEY_NONE)
@@ -1372,8 +1476,8 @@ fwup_p11_signer_open(const char *uri_text, const struct fwup_signer_opts *opts,
     }
     s->ops = &p11_ops;
     s->state = st;
-    ps.value = p11_kit_uri_get_pin_value(uri);
-    ps.source = p11_kit_uri_get_pin_source(uri);
+    ps.value = p11k.p11_kit_uri_get_pin_value(uri);
+    ps.source = p11k.p11_kit_uri_get_pin_source(uri);
     ps.opts = opts;
 
     e = modset_load(&st->ms, uri, opts, diag);
@@ -1412,7 +1516,7 @@ fwup_p11_signer_open(const char *uri_text, const struct fwup_signer_opts *opts,
     unpad(st->tok.ti.label, sizeof st->tok.ti.label, tlabel, sizeof tlabel);
     if (rv != CKR_OK) {
         e = p11_fail(diag, map_rv(rv, FWUP_E_PKCS11), rv, "key search on token '%s': %s",
-                     tlabel, p11_kit_strerror(rv));
+                     tlabel, p11k.p11_kit_strerror(rv));
         goto out;
     }
     if (cnt == 0) {
@@ -1507,13 +1611,13 @@ static char *
 make_uri(const struct tok *t, bool obj, CK_ULONG cls, const uint8_t *label, size_t llen,
          const uint8_t *id, size_t idlen)
 {
-    P11KitUri *u = p11_kit_uri_new();
+    P11KitUri *u = p11k.p11_kit_uri_new();
     CK_TOKEN_INFO *ti;
     char *s = NULL;
 
     if (u == NULL)
         return NULL;
-    ti = p11_kit_uri_get_token_info(u);
+    ti = p11k.p11_kit_uri_get_token_info(u);
     memcpy(ti->label, t->ti.label, sizeof ti->label);
     memcpy(ti->manufacturerID, t->ti.manufacturerID, sizeof ti->manufacturerID);
     memcpy(ti->model, t->ti.model, sizeof ti->model);
@@ -1521,24 +1625,24 @@ make_uri(const struct tok *t, bool obj, CK_ULONG cls, const uint8_t *label, size
     if (obj) {
         CK_ATTRIBUTE a;
         a = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof cls};
-        (void)p11_kit_uri_set_attribute(u, &a);
+        (void)p11k.p11_kit_uri_set_attribute(u, &a);
         if (llen > 0) {
             a = (CK_ATTRIBUTE){CKA_LABEL, (void *)(uintptr_t)label, llen};
-            (void)p11_kit_uri_set_attribute(u, &a);
+            (void)p11k.p11_kit_uri_set_attribute(u, &a);
         }
         if (idlen > 0) {
             a = (CK_ATTRIBUTE){CKA_ID, (void *)(uintptr_t)id, idlen};
-            (void)p11_kit_uri_set_attribute(u, &a);
+            (void)p11k.p11_kit_uri_set_attribute(u, &a);
         }
     }
     if (t->by_path)
-        p11_kit_uri_set_module_path(u, t->module);
+        p11k.p11_kit_uri_set_module_path(u, t->module);
     else
-        p11_kit_uri_set_module_name(u, t->module);
-    if (p11_kit_uri_format(u, obj ? P11_KIT_URI_FOR_OBJECT_ON_TOKEN : P11_KIT_URI_FOR_TOKEN,
+        p11k.p11_kit_uri_set_module_name(u, t->module);
+    if (p11k.p11_kit_uri_format(u, obj ? P11_KIT_URI_FOR_OBJECT_ON_TOKEN : P11_KIT_URI_FOR_TOKEN,
                            &s) != P11_KIT_URI_OK)
         s = NULL;
-    p11_kit_uri_free(u);
+    p11k.p11_kit_uri_free(u);
     return s;
 }
 
@@ -1551,8 +1655,8 @@ list_objects(const struct tok *t, const struct fwup_p11_token_desc *td, CK_SESSI
     CK_OBJECT_HANDLE *all = NULL;
     CK_ULONG got, n = 0, na = 0;
     CK_ULONG ua_n = 0;
-    CK_ATTRIBUTE *ua = p11_kit_uri_get_attributes(uri, &ua_n);
-    bool want_class = p11_kit_uri_get_attribute(uri, CKA_CLASS) != NULL;
+    CK_ATTRIBUTE *ua = p11k.p11_kit_uri_get_attributes(uri, &ua_n);
+    bool want_class = p11k.p11_kit_uri_get_attribute(uri, CKA_CLASS) != NULL;
     CK_RV rv;
     enum fwup_err e = FWUP_OK;
 
@@ -1561,7 +1665,7 @@ list_objects(const struct tok *t, const struct fwup_p11_token_desc *td, CK_SESSI
     rv = t->m->C_FindObjectsInit(s, ua, ua_n);
     if (rv != CKR_OK)
         return p11_fail(d, map_rv(rv, FWUP_E_PKCS11), rv, "C_FindObjectsInit: %s",
-                        p11_kit_strerror(rv));
+                        p11k.p11_kit_strerror(rv));
     for (;;) {
         CK_OBJECT_HANDLE *nv;
         rv = t->m->C_FindObjects(s, h, CHUNK, &got);
@@ -1586,7 +1690,7 @@ list_objects(const struct tok *t, const struct fwup_p11_token_desc *td, CK_SESSI
     if (rv != CKR_OK) {
         free(all);
         return p11_fail(d, map_rv(rv, FWUP_E_PKCS11), rv, "C_FindObjects: %s",
-                        p11_kit_strerror(rv));
+                        p11k.p11_kit_strerror(rv));
     }
     for (CK_ULONG i = 0; i < n && on_object != NULL; i++) {
         struct fwup_p11_object_desc od;
@@ -1650,8 +1754,8 @@ fwup_p11_list(const char *uri_text, const struct fwup_signer_opts *opts, unsigne
     e = uri_parse(uri_text, &uri, diag);
     if (e != FWUP_OK)
         return e;
-    ps.value = p11_kit_uri_get_pin_value(uri);
-    ps.source = p11_kit_uri_get_pin_source(uri);
+    ps.value = p11k.p11_kit_uri_get_pin_value(uri);
+    ps.source = p11k.p11_kit_uri_get_pin_source(uri);
     ps.opts = opts;
     e = modset_load(&ms, uri, opts, diag);
     if (e != FWUP_OK)
@@ -1694,7 +1798,7 @@ fwup_p11_list(const char *uri_text, const struct fwup_signer_opts *opts, unsigne
             continue; /* one broken token does not hide the others */
         if (rv != CKR_OK) {
             e = p11_fail(diag, map_rv(rv, FWUP_E_PKCS11_TOKEN), rv,
-                         "cannot open a session on token '%s': %s", label, p11_kit_strerror(rv));
+                         "cannot open a session on token '%s': %s", label, p11k.p11_kit_strerror(rv));
             goto out;
         }
         if (want_login && (t->ti.flags & CKF_LOGIN_REQUIRED)) {
