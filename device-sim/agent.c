@@ -28,6 +28,15 @@
  *     image length, the manifest sequence number, the envelope's place and
  *     its SHA-256. This single record program is the commit point: torn, it
  *     does not verify and the previous record (target EMPTY) wins.
+ * With a staging partition (layout "staging"), a manifest may fetch into the
+ * staging component and COPY into the image component, decrypting on the
+ * way ([ENC] §4, the draft's aes-kw examples). The fetch into staging comes
+ * before step 2 and changes nothing the state log names: a cut there leaves
+ * the log, both slots, and so what boots, as they were. The copy is steps
+ * 2-3 with the staging partition as the source. Staging content does not
+ * outlive the run: a re-run fetches again (nothing records how much of an
+ * earlier download was written, and it would have to be re-authenticated
+ * anyway), so each update erases each staging sector it uses exactly once.
  * The anti-rollback value is NOT raised here: it is raised when the new
  * image confirms itself (boot.c), so a trial that fails and is reverted can
  * be installed again, while anything not newer than the confirmed image is
@@ -42,34 +51,81 @@
 #include "report.h"
 #include "sim.h"
 
+/*
+ * Where a component's bytes go: the target slot (the image component) or the
+ * staging partition (the layout's staging component). Each update writes a
+ * sink at most once, erasing each of its sectors at most once, lazily.
+ */
+struct sink {
+    const struct fwup_sim_part *part;
+    const char *name;      /* for messages: "slot A", "staging" */
+    uint32_t cap;          /* bytes the content may use */
+    uint8_t *erased;       /* per sector: erased in this update */
+    uint8_t *page;         /* program buffer, one page */
+    uint32_t page_off;     /* partition offset of the buffered page */
+    uint32_t pos;          /* content bytes received */
+    bool writing;          /* between write_begin and write_end */
+    bool written;          /* the content was completely written */
+    uint64_t erases;
+    struct fwup_decrypt *dec; /* the bytes arriving are ciphertext: decrypt while storing */
+};
+
 struct agent {
     struct fwup_sim *s;
     struct fwup_diag *d;
     const char *payload_dir;
     int target;
-    uint32_t cap;          /* bytes the image may use in the slot */
-    uint8_t *erased;       /* per sector of the target slot: erased in this update */
-    uint8_t *page;         /* program buffer, one page */
-    uint32_t page_off;     /* slot offset of the buffered page */
-    uint32_t pos;          /* image bytes received */
-    bool touched;          /* the update has written to the flash */
-    bool writing;          /* between write_begin and write_end */
-    bool written;          /* an image was completely written */
-    uint64_t erases_slot;
-    struct fwup_decrypt *dec; /* the payload is ciphertext: decrypt while storing */
-    uint8_t *dbuf;            /* plaintext out of the decryptor, DEC_CHUNK bytes */
+    struct sink img;   /* the image component: the INACTIVE slot */
+    struct sink stage; /* the staging component (layout.has_staging) */
+    bool touched;      /* the target slot's state record was handled (step 2) */
+    bool wrote;        /* the update has written to the flash (any partition) */
+    uint8_t *dbuf;     /* plaintext out of the decryptor, DEC_CHUNK bytes */
 };
 
 /* Plaintext is written to the slot in pieces of this size. */
 #define DEC_CHUNK 4096
 
+static bool
+is_ours(struct agent *a, const struct fwup_v_component *c)
+{
+    return c->id.len == a->s->layout.component_len &&
+           memcmp(c->id.ptr, a->s->layout.component, c->id.len) == 0;
+}
+
+static bool
+is_staging(struct agent *a, const struct fwup_v_component *c)
+{
+    const struct fwup_sim_layout *l = &a->s->layout;
+
+    return l->has_staging && c->id.len == l->staging_component_len &&
+           memcmp(c->id.ptr, l->staging_component, c->id.len) == 0;
+}
+
+/* The sink of a component; component_ok admitted only these two. */
+static struct sink *
+sink_of(struct agent *a, const struct fwup_v_component *c)
+{
+    return is_ours(a, c) ? &a->img : is_staging(a, c) ? &a->stage : NULL;
+}
+
 static enum fwup_err
-touch(struct agent *a)
+no_sink(struct agent *a)
+{
+    return fwup_diag_set(a->d, FWUP_E_SUIT_COMPONENT, NULL,
+                         "component is neither the image nor the staging area");
+}
+
+static enum fwup_err
+touch(struct agent *a, struct sink *k)
 {
     struct fwup_sim *s = a->s;
     struct fwup_slot_rec *r = &s->st.slot[a->target];
 
-    if (a->touched)
+    a->wrote = true;
+    /* The staging partition is named by nothing in the state log: writing
+     * it needs no record, and a cut while it is written leaves the log, and
+     * so what boots, unchanged. */
+    if (k != &a->img || a->touched)
         return FWUP_OK;
     a->touched = true;
     if (r->state == FWUP_SLOT_EMPTY)
@@ -80,51 +136,43 @@ touch(struct agent *a)
     return fwup_state_append(&s->flash, &s->layout, &s->st, &s->pos, a->d);
 }
 
-/* Program bytes at slot offset `off` (page-contained, write-size multiple),
- * erasing the sector first if this update has not erased it yet. */
+/* Program bytes at partition offset `off` (page-contained, write-size
+ * multiple), erasing the sector first if this update has not erased it yet. */
 static enum fwup_err
-slot_program(struct agent *a, uint32_t off, const uint8_t *p, size_t n)
+part_program(struct agent *a, struct sink *k, uint32_t off, const uint8_t *p, size_t n)
 {
     const struct fwup_sim_layout *l = &a->s->layout;
     uint32_t sec = off / l->geom.sector_size;
     enum fwup_err e;
 
-    if (!a->erased[sec]) {
-        e = fwup_flash_erase(&a->s->flash, (l->slot[a->target].off + off) / l->geom.sector_size,
-                             a->d);
+    if (!k->erased[sec]) {
+        e = fwup_flash_erase(&a->s->flash, (k->part->off + off) / l->geom.sector_size, a->d);
         if (e != FWUP_OK)
             return e;
-        a->erased[sec] = 1;
-        a->erases_slot++;
+        k->erased[sec] = 1;
+        k->erases++;
     }
-    return fwup_flash_program(&a->s->flash, l->slot[a->target].off + off, p, n, a->d);
+    return fwup_flash_program(&a->s->flash, k->part->off + off, p, n, a->d);
 }
 
 /* Program the buffered page (the part filled so far, padded with 0xFF up to
  * the write size: padding programs nothing, the cells are erased). */
 static enum fwup_err
-flush_page(struct agent *a, uint32_t fill)
+flush_page(struct agent *a, struct sink *k, uint32_t fill)
 {
     uint32_t ws = a->s->layout.geom.write_size;
     uint32_t n = (fill + ws - 1) / ws * ws;
 
     if (fill == 0)
         return FWUP_OK;
-    memset(a->page + fill, 0xff, n - fill);
-    return slot_program(a, a->page_off, a->page, n);
-}
-
-static bool
-is_ours(struct agent *a, const struct fwup_v_component *c)
-{
-    return c->id.len == a->s->layout.component_len &&
-           memcmp(c->id.ptr, a->s->layout.component, c->id.len) == 0;
+    memset(k->page + fill, 0xff, n - fill);
+    return part_program(a, k, k->page_off, k->page, n);
 }
 
 static enum fwup_err
 h_component_ok(void *ctx, const struct fwup_v_component *c, bool *ok)
 {
-    *ok = is_ours(ctx, c);
+    *ok = sink_of(ctx, c) != NULL;
     return FWUP_OK;
 }
 
@@ -168,7 +216,7 @@ h_match_slot(void *ctx, const struct fwup_v_component *c, uint64_t slot, bool *o
 
 /* Parse the encryption info and unwrap the CEK with the provisioned key. */
 static enum fwup_err
-start_decrypt(struct agent *a, struct fwup_bytes info)
+start_decrypt(struct agent *a, struct sink *k, struct fwup_bytes info)
 {
     struct fwup_enc_info *pi;
     enum fwup_err e;
@@ -178,40 +226,41 @@ start_decrypt(struct agent *a, struct fwup_bytes info)
                              "encrypted payload, and this device has no decryption key "
                              "(provision one with init --kek or --device-key)");
     pi = malloc(sizeof *pi);
-    a->dbuf = malloc(DEC_CHUNK);
+    if (a->dbuf == NULL)
+        a->dbuf = malloc(DEC_CHUNK);
     if (pi == NULL || a->dbuf == NULL) {
         free(pi);
         return fwup_diag_set(a->d, FWUP_E_NO_MEMORY, NULL, "out of memory");
     }
     e = fwup_enc_info_parse(info.ptr, info.len, pi, a->d);
     if (e == FWUP_OK)
-        e = fwup_decrypt_new(pi, a->s->dec_key, &a->dec, a->d);
+        e = fwup_decrypt_new(pi, a->s->dec_key, &k->dec, a->d);
     free(pi);
     return e;
 }
 
-/* Plaintext image bytes into the slot, page by page. */
+/* Plaintext bytes into the sink, page by page. */
 static enum fwup_err
-store(struct agent *a, const uint8_t *data, size_t len)
+store(struct agent *a, struct sink *k, const uint8_t *data, size_t len)
 {
     uint32_t ps = a->s->layout.geom.page_size;
 
-    if (len > a->cap - a->pos)
+    if (len > k->cap - k->pos)
         return fwup_diag_set(a->d, FWUP_E_LIMIT_BUFFER, NULL,
-                             "image does not fit in slot %s (%u bytes with the envelope)",
-                             fwup_sim_slot_name(a->target), a->cap);
+                             "content does not fit in %s (%u bytes%s)", k->name, k->cap,
+                             k == &a->img ? " with the envelope" : "");
     while (len > 0) {
-        uint32_t fill = a->pos - a->page_off;
+        uint32_t fill = k->pos - k->page_off;
         size_t n = ps - fill < len ? ps - fill : len;
-        memcpy(a->page + fill, data, n);
-        a->pos += (uint32_t)n;
+        memcpy(k->page + fill, data, n);
+        k->pos += (uint32_t)n;
         data += n;
         len -= n;
-        if (a->pos - a->page_off == ps) {
-            enum fwup_err e = flush_page(a, ps);
+        if (k->pos - k->page_off == ps) {
+            enum fwup_err e = flush_page(a, k, ps);
             if (e != FWUP_OK)
                 return e;
-            a->page_off += ps;
+            k->page_off += ps;
         }
     }
     return FWUP_OK;
@@ -221,53 +270,56 @@ static enum fwup_err
 h_write_begin(void *ctx, const struct fwup_v_component *c, uint64_t size)
 {
     struct agent *a = ctx;
-
+    struct sink *k = sink_of(a, c);
     enum fwup_err e;
 
-    if (a->written || a->writing)
+    if (k == NULL)
+        return no_sink(a);
+    if (k->written || k->writing)
         /* A second write would need a second erase of the same sectors. */
         return fwup_diag_set(a->d, FWUP_E_DIRECTIVE_FAILED, NULL,
-                             "the slot is written twice in one update");
-    if (size > a->cap)
+                             "%s is written twice in one update", k->name);
+    if (size > k->cap)
         return fwup_diag_set(a->d, FWUP_E_LIMIT_BUFFER, NULL,
-                             "image of %llu bytes does not fit in slot %s (%u bytes with the "
-                             "envelope)",
-                             (unsigned long long)size, fwup_sim_slot_name(a->target), a->cap);
+                             "content of %llu bytes does not fit in %s (%u bytes%s)",
+                             (unsigned long long)size, k->name, k->cap,
+                             k == &a->img ? " with the envelope" : "");
     /* Encrypted payload ([ENC] §4: encryption-info on the destination of
-     * fetch / write): set up decryption BEFORE the first flash operation, so
-     * a device without the key, with the wrong key, or facing an info it
-     * cannot use, refuses with the flash untouched. */
+     * fetch / write / copy): set up decryption BEFORE the first flash
+     * operation on this sink, so a device without the key, with the wrong
+     * key, or facing an info it cannot use, refuses with the sink (and above
+     * all the slot) untouched. */
     if (c->enc_info.len > 0) {
-        e = start_decrypt(a, c->enc_info);
+        e = start_decrypt(a, k, c->enc_info);
         if (e != FWUP_OK)
             return e;
     }
-    a->writing = true;
-    a->pos = 0;
-    a->page_off = 0;
-    return touch(a);
+    k->writing = true;
+    k->pos = 0;
+    k->page_off = 0;
+    return touch(a, k);
 }
 
 static enum fwup_err
 h_write_chunk(void *ctx, const struct fwup_v_component *c, const uint8_t *data, size_t len)
 {
     struct agent *a = ctx;
+    struct sink *k = sink_of(a, c);
 
-    (void)c;
-    if (!a->writing)
+    if (k == NULL || !k->writing)
         return fwup_diag_set(a->d, FWUP_E_BAD_STATE, NULL, "write_chunk outside a write");
-    if (a->dec == NULL)
-        return store(a, data, len);
+    if (k->dec == NULL)
+        return store(a, k, data, len);
     /* Decrypt while storing, a piece at a time: the device never holds the
      * image. With A128GCM this plaintext is not yet authenticated; it goes
-     * only into the inactive slot, which nothing names bootable until the
-     * commit record, written after the tag check (write_end) and the
-     * image-match. */
+     * only into the inactive slot (or the staging area), which nothing names
+     * bootable until the commit record, written after the tag check
+     * (write_end) and the image-match. */
     while (len > 0) {
         size_t n = len < DEC_CHUNK ? len : DEC_CHUNK, got = 0;
-        enum fwup_err e = fwup_decrypt_update(a->dec, data, n, a->dbuf, DEC_CHUNK, &got, a->d);
+        enum fwup_err e = fwup_decrypt_update(k->dec, data, n, a->dbuf, DEC_CHUNK, &got, a->d);
         if (e == FWUP_OK)
-            e = store(a, a->dbuf, got);
+            e = store(a, k, a->dbuf, got);
         if (e != FWUP_OK)
             return e;
         data += n;
@@ -280,25 +332,25 @@ static enum fwup_err
 h_write_end(void *ctx, const struct fwup_v_component *c)
 {
     struct agent *a = ctx;
+    struct sink *k = sink_of(a, c);
     enum fwup_err e;
 
-    (void)c;
-    if (!a->writing)
+    if (k == NULL || !k->writing)
         return fwup_diag_set(a->d, FWUP_E_BAD_STATE, NULL, "write_end outside a write");
-    if (a->dec != NULL) {
+    if (k->dec != NULL) {
         /* A128GCM: the tag check. A failure leaves the slot EMPTY in the
          * log (step 2) and the install is never committed. */
-        e = fwup_decrypt_final(a->dec, a->d);
-        fwup_decrypt_free(a->dec);
-        a->dec = NULL;
+        e = fwup_decrypt_final(k->dec, a->d);
+        fwup_decrypt_free(k->dec);
+        k->dec = NULL;
         if (e != FWUP_OK) {
-            a->writing = false;
+            k->writing = false;
             return e;
         }
     }
-    e = flush_page(a, a->pos - a->page_off);
-    a->writing = false;
-    a->written = e == FWUP_OK;
+    e = flush_page(a, k, k->pos - k->page_off);
+    k->writing = false;
+    k->written = e == FWUP_OK;
     return e;
 }
 
@@ -345,10 +397,14 @@ h_size(void *ctx, const struct fwup_v_component *c, uint64_t *size)
 {
     struct agent *a = ctx;
     const struct fwup_slot_rec *r = &a->s->st.slot[a->target];
+    struct sink *k = sink_of(a, c);
 
-    (void)c;
-    if (a->touched)
-        *size = a->written ? a->pos : 0;
+    if (k == NULL)
+        return no_sink(a);
+    /* The staging area holds something only once this update fetched into
+     * it: nothing records what an earlier (perhaps cut) run left there. */
+    if (k != &a->img || a->touched)
+        *size = k->written ? k->pos : 0;
     else
         *size = r->state == FWUP_SLOT_EMPTY ? 0 : r->image_len;
     return FWUP_OK;
@@ -358,22 +414,56 @@ static enum fwup_err
 h_read(void *ctx, const struct fwup_v_component *c, uint64_t off, uint8_t *buf, size_t len)
 {
     struct agent *a = ctx;
+    struct sink *k = sink_of(a, c);
     uint64_t size;
+    enum fwup_err e = h_size(ctx, c, &size);
 
-    h_size(ctx, c, &size);
+    if (e != FWUP_OK)
+        return e;
     if (off > size || len > size - off)
-        return fwup_diag_set(a->d, FWUP_E_INVALID_ARG, NULL, "read past the image");
-    return fwup_flash_read(&a->s->flash, a->s->layout.slot[a->target].off + (uint32_t)off, buf,
-                           len);
+        return fwup_diag_set(a->d, FWUP_E_INVALID_ARG, NULL, "read past the content");
+    return fwup_flash_read(&a->s->flash, k->part->off + (uint32_t)off, buf, len);
 }
 
+/*
+ * copy (22) from the staging area into the image component, decrypting when
+ * the destination carries encryption-info ([ENC] §4: the ciphertext is
+ * fetched into one component and decrypted while copied into another).
+ * This is the write path (write_begin / chunk / end) fed from the staging
+ * partition instead of the network, so it keeps every property of a fetch:
+ * key checked before the slot's first flash operation, the target marked
+ * EMPTY before it is erased, GCM tag checked before anything can commit.
+ * The source is read from flash, never from a RAM copy of the download,
+ * so what is decrypted is exactly what a later image-match on the staging
+ * component would see.
+ */
 static enum fwup_err
 h_copy(void *ctx, const struct fwup_v_component *dst, const struct fwup_v_component *src)
 {
-    (void)dst;
-    (void)src;
-    return fwup_diag_set(((struct agent *)ctx)->d, FWUP_E_UNSUPPORTED, NULL,
-                         "copy: the device has one component");
+    struct agent *a = ctx;
+    struct sink *kd = sink_of(a, dst), *ks = sink_of(a, src);
+    uint8_t buf[1024];
+    enum fwup_err e;
+
+    if (kd != &a->img || ks != &a->stage)
+        /* The active slot is never a destination, and nothing else is a
+         * source: the image component always resolves to the inactive slot. */
+        return fwup_diag_set(a->d, FWUP_E_UNSUPPORTED, NULL,
+                             "copy: this device copies only from the staging area into the "
+                             "image");
+    if (!ks->written)
+        return fwup_diag_set(a->d, FWUP_E_DIRECTIVE_FAILED, NULL,
+                             "copy: nothing was fetched into the staging area in this update");
+    e = h_write_begin(a, dst, ks->pos);
+    for (uint32_t off = 0; e == FWUP_OK && off < ks->pos; off += sizeof buf) {
+        size_t n = ks->pos - off < sizeof buf ? ks->pos - off : sizeof buf;
+        e = fwup_flash_read(&a->s->flash, ks->part->off + off, buf, n);
+        if (e == FWUP_OK)
+            e = h_write_chunk(a, dst, buf, n);
+    }
+    if (e == FWUP_OK)
+        e = h_write_end(a, dst);
+    return e;
 }
 
 static enum fwup_err
@@ -421,9 +511,9 @@ write_envelope(struct agent *a, const uint8_t *env, size_t len, uint32_t env_off
         uint32_t padded = (n + ws - 1) / ws * ws;
         enum fwup_err e;
 
-        memcpy(a->page, env + done, n);
-        memset(a->page + n, 0xff, padded - n);
-        e = slot_program(a, off, a->page, padded);
+        memcpy(a->img.page, env + done, n);
+        memset(a->img.page + n, 0xff, padded - n);
+        e = part_program(a, &a->img, off, a->img.page, padded);
         if (e != FWUP_OK)
             return e;
         off += padded;
@@ -481,10 +571,20 @@ fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char 
     env_room = ((uint32_t)len + ws - 1) / ws * ws;
     if (env_room >= l->slot[a.target].size)
         return fwup_diag_set(d, FWUP_E_LIMIT_BUFFER, NULL, "envelope does not fit in a slot");
-    a.cap = (l->slot[a.target].size - env_room) / ws * ws;
-    a.erased = calloc(l->slot[a.target].size / l->geom.sector_size, 1);
-    a.page = malloc(l->geom.page_size);
-    if (a.erased == NULL || a.page == NULL) {
+    a.img.part = &l->slot[a.target];
+    a.img.name = a.target == 0 ? "slot A" : "slot B";
+    a.img.cap = (l->slot[a.target].size - env_room) / ws * ws;
+    a.img.erased = calloc(l->slot[a.target].size / l->geom.sector_size, 1);
+    a.img.page = malloc(l->geom.page_size);
+    if (l->has_staging) {
+        a.stage.part = &l->staging;
+        a.stage.name = "the staging area";
+        a.stage.cap = l->staging.size;
+        a.stage.erased = calloc(l->staging.size / l->geom.sector_size, 1);
+        a.stage.page = malloc(l->geom.page_size);
+    }
+    if (a.img.erased == NULL || a.img.page == NULL ||
+        (l->has_staging && (a.stage.erased == NULL || a.stage.page == NULL))) {
         e = fwup_diag_set(d, FWUP_E_NO_MEMORY, NULL, "out of memory");
         goto out;
     }
@@ -519,12 +619,12 @@ fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char 
             fwup_diag_set(d, e, NULL, "update procedure failed: %s", fwup_err_str(e));
         goto fail_record;
     }
-    if (!a.written) {
+    if (!a.img.written) {
         e = fwup_diag_set(d, FWUP_E_DIRECTIVE_FAILED, NULL,
                           "the manifest installed no image into the slot");
         goto fail_record;
     }
-    env_off = (a.pos + ws - 1) / ws * ws;
+    env_off = (a.img.pos + ws - 1) / ws * ws;
     e = write_envelope(&a, env, len, env_off);
     if (e != FWUP_OK)
         goto out;
@@ -533,7 +633,7 @@ fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char 
     r = &s->st.slot[a.target];
     memset(r, 0, sizeof *r);
     r->state = FWUP_SLOT_TRIAL;
-    r->image_len = a.pos;
+    r->image_len = a.img.pos;
     r->seq = v.m.sequence_number;
     r->env_off = env_off;
     r->env_len = (uint32_t)len;
@@ -542,24 +642,29 @@ fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char 
     s->st.last_install.slot = (uint8_t)a.target;
     s->st.last_install.seq = v.m.sequence_number;
     e = fwup_state_append(&s->flash, l, &s->st, &s->pos, d);
-    res->image_len = a.pos;
+    res->image_len = a.img.pos;
     goto out;
 
 fail_record:
     /* Record the failure for reports, but only if the update already wrote
-     * to the flash: a rejected envelope must leave the flash untouched. */
-    if (a.touched && e != FWUP_E_POWER_CUT && !s->flash.cut) {
+     * to the flash (the slot or the staging area): a rejected envelope must
+     * leave the flash untouched. */
+    if (a.wrote && e != FWUP_E_POWER_CUT && !s->flash.cut) {
         s->st.last_install.code = (uint16_t)e;
         s->st.last_install.slot = (uint8_t)a.target;
         s->st.last_install.seq = v.m.sequence_number;
         (void)fwup_state_append(&s->flash, l, &s->st, &s->pos, NULL);
     }
 out:
-    res->erases_slot = a.erases_slot;
-    res->erases_state = s->flash.run.erases - erases_before - a.erases_slot;
-    fwup_decrypt_free(a.dec); /* an install that failed mid-payload */
+    res->erases_slot = a.img.erases;
+    res->erases_staging = a.stage.erases;
+    res->erases_state = s->flash.run.erases - erases_before - a.img.erases - a.stage.erases;
+    fwup_decrypt_free(a.img.dec); /* an install that failed mid-payload */
+    fwup_decrypt_free(a.stage.dec);
     free(a.dbuf);
-    free(a.erased);
-    free(a.page);
+    free(a.img.erased);
+    free(a.img.page);
+    free(a.stage.erased);
+    free(a.stage.page);
     return e;
 }

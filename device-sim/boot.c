@@ -56,10 +56,23 @@ is_ours(struct boot *b, const struct fwup_v_component *c)
            memcmp(c->id.ptr, b->s->layout.component, c->id.len) == 0;
 }
 
+/* The staging component (layout "staging") may appear in a stored manifest
+ * (fetched into during the update); it is accepted so that the manifest
+ * passes the component check, but at boot it holds nothing: its content is
+ * not tracked by the state log and is never booted or verified against. */
+static bool
+is_staging(struct boot *b, const struct fwup_v_component *c)
+{
+    const struct fwup_sim_layout *l = &b->s->layout;
+
+    return l->has_staging && c->id.len == l->staging_component_len &&
+           memcmp(c->id.ptr, l->staging_component, c->id.len) == 0;
+}
+
 static enum fwup_err
 h_component_ok(void *ctx, const struct fwup_v_component *c, bool *ok)
 {
-    *ok = is_ours(ctx, c);
+    *ok = is_ours(ctx, c) || is_staging(ctx, c);
     return FWUP_OK;
 }
 
@@ -146,8 +159,7 @@ h_size(void *ctx, const struct fwup_v_component *c, uint64_t *size)
 {
     struct boot *b = ctx;
 
-    (void)c;
-    *size = b->s->st.slot[b->slot].image_len;
+    *size = is_ours(b, c) ? b->s->st.slot[b->slot].image_len : 0;
     return FWUP_OK;
 }
 
@@ -157,7 +169,8 @@ h_read(void *ctx, const struct fwup_v_component *c, uint64_t off, uint8_t *buf, 
     struct boot *b = ctx;
     uint64_t size = b->s->st.slot[b->slot].image_len;
 
-    (void)c;
+    if (!is_ours(b, c))
+        size = 0; /* the staging area: nothing to read at boot */
     if (off > size || len > size - off)
         return fwup_diag_set(b->d, FWUP_E_INVALID_ARG, NULL, "read past the image");
     return fwup_flash_read(&b->s->flash, b->s->layout.slot[b->slot].off + (uint32_t)off, buf, len);

@@ -54,6 +54,7 @@ get_part(json_t *parts, const char *name, const struct fwup_flash_geom *g,
          struct fwup_sim_part *p, struct fwup_diag *d)
 {
     static const char *const keys[] = {"offset", "size", NULL};
+    static const char *const skeys[] = {"offset", "size", "component", NULL};
     char path[64];
     json_t *o = json_object_get(parts, name);
     enum fwup_err e;
@@ -61,7 +62,8 @@ get_part(json_t *parts, const char *name, const struct fwup_flash_geom *g,
     snprintf(path, sizeof path, "$.partitions.%s", name);
     if (o == NULL)
         return fwup_diag_set(d, FWUP_E_DESC_MISSING, "$.partitions", "missing '%s'", name);
-    e = only_keys(o, path, keys, d);
+    /* Only the staging partition names a component of its own. */
+    e = only_keys(o, path, strcmp(name, "staging") == 0 ? skeys : keys, d);
     if (e == FWUP_OK)
         e = get_u32(o, "offset", path, true, &p->off, d);
     if (e == FWUP_OK)
@@ -119,27 +121,27 @@ put_head(uint8_t *out, size_t cap, size_t *len, uint8_t major, size_t v)
 
 /* "component": ["flash", {"hex": "00"}]: each element of the
  * SUIT_Component_Identifier, a text string (its UTF-8 bytes) or
- * {"hex": "..."}, the same form as the policy's component prefixes. */
+ * {"hex": "..."}, the same form as the policy's component prefixes. `arr`
+ * NULL: the default [h'00'], the component of the draft's examples. */
 static enum fwup_err
-get_component(json_t *root, struct fwup_sim_layout *l, struct fwup_diag *d)
+get_component(json_t *arr, const char *path, uint8_t out[FWUP_SIM_MAX_COMPONENT_ID],
+              size_t *out_len, struct fwup_diag *d)
 {
-    json_t *arr = json_object_get(root, "component");
     size_t i;
     json_t *el;
 
-    l->component_len = 0;
+    *out_len = 0;
     if (arr == NULL) {
-        /* Default [h'00'], the component of the draft's examples. */
-        l->component[0] = 0x81;
-        l->component[1] = 0x41;
-        l->component[2] = 0x00;
-        l->component_len = 3;
+        out[0] = 0x81;
+        out[1] = 0x41;
+        out[2] = 0x00;
+        *out_len = 3;
         return FWUP_OK;
     }
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 23)
-        return fwup_diag_set(d, FWUP_E_DESC_TYPE, "$.component",
+        return fwup_diag_set(d, FWUP_E_DESC_TYPE, path,
                              "expected an array of 1 to 23 identifier elements");
-    put_head(l->component, sizeof l->component, &l->component_len, 4, json_array_size(arr));
+    put_head(out, FWUP_SIM_MAX_COMPONENT_ID, out_len, 4, json_array_size(arr));
     json_array_foreach(arr, i, el) {
         const char *s = json_string_value(el);
         const char *h = json_string_value(json_object_get(el, "hex"));
@@ -147,24 +149,23 @@ get_component(json_t *root, struct fwup_sim_layout *l, struct fwup_diag *d)
         size_t bl = s != NULL ? n : n / 2;
 
         if ((s == NULL && h == NULL) || (h != NULL && n % 2 != 0))
-            return fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.component",
+            return fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
                                  "element %zu is not a string or {\"hex\": even-length hex}", i);
-        if (!put_head(l->component, sizeof l->component, &l->component_len, 2, bl) ||
-            bl > sizeof l->component - l->component_len)
-            return fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.component",
+        if (!put_head(out, FWUP_SIM_MAX_COMPONENT_ID, out_len, 2, bl) ||
+            bl > FWUP_SIM_MAX_COMPONENT_ID - *out_len)
+            return fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
                                  "component identifier longer than %d bytes",
                                  FWUP_SIM_MAX_COMPONENT_ID);
         if (s != NULL) {
-            memcpy(l->component + l->component_len, s, n);
-            l->component_len += n;
+            memcpy(out + *out_len, s, n);
+            *out_len += n;
             continue;
         }
         for (size_t k = 0; k < n; k += 2) {
             int hi = hexval(h[k]), lo = hexval(h[k + 1]);
             if (hi < 0 || lo < 0)
-                return fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.component",
-                                     "element %zu is not hex", i);
-            l->component[l->component_len++] = (uint8_t)(hi << 4 | lo);
+                return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "element %zu is not hex", i);
+            out[(*out_len)++] = (uint8_t)(hi << 4 | lo);
         }
     }
     return FWUP_OK;
@@ -182,11 +183,13 @@ fwup_layout_parse(const char *text, size_t len, struct fwup_sim_layout *l, struc
     static const char *const top[] = {"flash", "partitions", "component", "trial_boots",
                                       "$comment", NULL};
     static const char *const fkeys[] = {"size", "sector_size", "write_size", "page_size", NULL};
-    static const char *const pkeys[] = {"bootloader", "slot_a", "slot_b", "state", NULL};
+    static const char *const pkeys[] = {"bootloader", "slot_a", "slot_b", "state", "staging",
+                                        NULL};
     json_error_t je;
     json_t *root, *fl, *parts;
     enum fwup_err e;
-    const struct fwup_sim_part *all[4];
+    const struct fwup_sim_part *all[5];
+    int nparts = 4;
 
     memset(l, 0, sizeof *l);
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
@@ -240,20 +243,50 @@ fwup_layout_parse(const char *text, size_t len, struct fwup_sim_layout *l, struc
                           "the state partition needs at least two sectors");
         goto out;
     }
+    if (json_object_get(parts, "staging") != NULL) {
+        e = get_part(parts, "staging", &l->geom, &l->staging, d);
+        if (e != FWUP_OK)
+            goto out;
+        l->has_staging = true;
+    }
     all[0] = &l->boot;
     all[1] = &l->slot[0];
     all[2] = &l->slot[1];
     all[3] = &l->state;
-    for (int i = 0; i < 4; i++)
-        for (int j = i + 1; j < 4; j++)
+    if (l->has_staging)
+        all[nparts++] = &l->staging;
+    /* Disjoint partitions are what makes "the active slot is never written"
+     * hold by construction: the agent writes the target slot, the staging
+     * partition and the state log, nothing else. */
+    for (int i = 0; i < nparts; i++)
+        for (int j = i + 1; j < nparts; j++)
             if (overlap(all[i], all[j])) {
                 e = fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.partitions",
                                   "partitions '%s' and '%s' overlap", pkeys[i], pkeys[j]);
                 goto out;
             }
-    e = get_component(root, l, d);
+    e = get_component(json_object_get(root, "component"), "$.component", l->component,
+                      &l->component_len, d);
     if (e != FWUP_OK)
         goto out;
+    if (l->has_staging) {
+        json_t *sc = json_object_get(json_object_get(parts, "staging"), "component");
+        if (sc == NULL) {
+            e = fwup_diag_set(d, FWUP_E_DESC_MISSING, "$.partitions.staging",
+                              "missing 'component' (the staging area's component identifier)");
+            goto out;
+        }
+        e = get_component(sc, "$.partitions.staging.component", l->staging_component,
+                          &l->staging_component_len, d);
+        if (e != FWUP_OK)
+            goto out;
+        if (l->staging_component_len == l->component_len &&
+            memcmp(l->staging_component, l->component, l->component_len) == 0) {
+            e = fwup_diag_set(d, FWUP_E_DESC_VALUE, "$.partitions.staging.component",
+                              "the staging component must differ from the slots' component");
+            goto out;
+        }
+    }
     l->trial_boots = 1;
     e = get_u32(root, "trial_boots", "$", false, &l->trial_boots, d);
     if (e == FWUP_OK && (l->trial_boots == 0 || l->trial_boots > 100))

@@ -7,7 +7,11 @@
  *               the simulator never touches it after init),
  *   slot_a, slot_b  two image slots (A/B): image at the slot start, then the
  *               envelope that installed it,
- *   state       the power-safe state log (at least two sectors).
+ *   state       the power-safe state log (at least two sectors),
+ *   staging     optional download area (a partition of its own with its own
+ *               SUIT component identifier): a manifest may fetch into it and
+ *               copy from it into the image component (the inactive slot),
+ *               decrypting on the way. Nothing in it is ever booted.
  * Every partition starts and ends on a sector boundary and they do not overlap.
  */
 #ifndef FWUP_SIM_LAYOUT_H
@@ -36,6 +40,13 @@ struct fwup_sim_layout {
      * array of bstr), compared byte for byte with the manifest's. */
     uint8_t component[FWUP_SIM_MAX_COMPONENT_ID];
     size_t component_len;
+    /* Optional staging partition and its component identifier (encoded
+     * like `component`, and never equal to it: a manifest must name the
+     * staging area or the image, not something that could be both). */
+    bool has_staging;
+    struct fwup_sim_part staging;
+    uint8_t staging_component[FWUP_SIM_MAX_COMPONENT_ID];
+    size_t staging_component_len;
     /* Boots a trial image gets before the bootloader reverts it. */
     uint32_t trial_boots;
 };

@@ -350,6 +350,9 @@ cmd_install(int argc, char **argv)
         json_object_set_new(j, "erases",
                             json_pack("{s:I,s:I}", "slot", (json_int_t)r.erases_slot, "state",
                                       (json_int_t)r.erases_state));
+        if (s.layout.has_staging)
+            json_object_set_new(json_object_get(j, "erases"), "staging",
+                                json_integer((json_int_t)r.erases_staging));
         json_object_set_new(j, "report",
                             reported ? json_integer((json_int_t)report_no) : json_null());
         if (e == FWUP_OK)
@@ -684,6 +687,10 @@ cmd_status(int argc, char **argv)
                       (json_int_t)part_erases(&s, &s.layout.slot[0]), "slot_b",
                       (json_int_t)part_erases(&s, &s.layout.slot[1]), "state",
                       (json_int_t)part_erases(&s, &s.layout.state)));
+        if (s.layout.has_staging)
+            json_object_set_new(
+                json_object_get(json_object_get(j, "flash"), "erases_per_partition"), "staging",
+                json_integer((json_int_t)part_erases(&s, &s.layout.staging)));
         if (emit_json(j) != 0)
             e = FWUP_E_IO_WRITE;
     } else {
@@ -724,11 +731,14 @@ cmd_status(int argc, char **argv)
         printf("flash          %llu programs, %llu erases over the device's life\n",
                (unsigned long long)s.flash.life.programs,
                (unsigned long long)s.flash.life.erases);
-        printf("erases         bootloader %llu, slot A %llu, slot B %llu, state %llu\n",
+        printf("erases         bootloader %llu, slot A %llu, slot B %llu, state %llu",
                (unsigned long long)part_erases(&s, &s.layout.boot),
                (unsigned long long)part_erases(&s, &s.layout.slot[0]),
                (unsigned long long)part_erases(&s, &s.layout.slot[1]),
                (unsigned long long)part_erases(&s, &s.layout.state));
+        if (s.layout.has_staging)
+            printf(", staging %llu", (unsigned long long)part_erases(&s, &s.layout.staging));
+        printf("\n");
         printf("wear           ");
         for (uint32_t i = 0; i < nsec; i++)
             printf("%s%u", i ? " " : "", s.flash.wear[i]);

@@ -2,7 +2,8 @@
  * fwup-sim: the simulated device. Internal header of device-sim/.
  *
  * A device directory holds:
- *   flash.bin     the NOR flash image (layout: bootloader | slot A | slot B | state)
+ *   flash.bin     the NOR flash image (layout: bootloader | slot A | slot B | state
+ *                 [| staging])
  *   flash.meta    simulator counters: wear per sector, lifetime operation counts
  *   device.json   identity (vendor / class / device UUIDs) and the layout
  *   policy.json   the provisioned trust policy, with its keys copied to keys/
@@ -137,6 +138,7 @@ struct fwup_sim_install_result {
     uint64_t image_len;
     uint64_t erases_slot;  /* sector erases in the target slot */
     uint64_t erases_state; /* sector erases in the state partition */
+    uint64_t erases_staging; /* sector erases in the staging partition (if any) */
     bool authenticated;
 };
 

@@ -15,8 +15,20 @@ The manifest follows draft-ietf-suit-manifest-37 example 1/0 shapes:
 Signatures: COSE_Sign1 ESP256 (-9) over the detached SUIT_Digest
 (Sig_structure ["Signature1", protected, h'', payload]), one block per key.
 
+With --staging HEX --ciphertext FILE --enc-info FILE, the [ENC] §4 shape
+of the draft's aes-kw examples, plus the checks a bootable image needs:
+components [image, staging], every sequence starting with set-idx;
+  install:  set-idx 1, override {image-size, uri}, fetch,
+            set-idx 0, override {encryption-info, source-component 1}, copy,
+            image-match?
+(the ciphertext is fetched into the staging component and decrypted while
+copied into the image; the image digest is the plaintext's). --ct-digest
+adds the ciphertext's digest to the staging component and an image-match on
+it right after the fetch, before anything is decrypted.
+
 usage: mkenv.py -o OUT --seq N --vendor UUID --class UUID [--device UUID]
                 --payload FILE [--uri URI | --integrated] -k KEY.pem [-k ...]
+                [--staging HEX --ciphertext FILE --enc-info FILE]
 """
 import argparse
 import hashlib
@@ -77,6 +89,11 @@ def main():
     ap.add_argument("--uri", default=None)
     ap.add_argument("--integrated", action="store_true")
     ap.add_argument("-k", "--key", action="append", default=[])
+    ap.add_argument("--staging", help="hex of the staging component's single bstr element")
+    ap.add_argument("--ciphertext", help="fetched into the staging component")
+    ap.add_argument("--enc-info", help="SUIT_Encryption_Info of the copy into the image")
+    ap.add_argument("--ct-digest", action="store_true",
+                    help="image-match the ciphertext in staging before the copy ([ENC] §4.3)")
     a = ap.parse_args()
 
     data = open(a.payload, "rb").read()
@@ -89,12 +106,28 @@ def main():
         shared += [24, 15]
     uri = "#firmware" if a.integrated else (a.uri or "https://example.com/" + a.payload.split("/")[-1])
     install = [20, {21: uri}, 21, 2, 3, 15]
+    components = [[bytes.fromhex(a.component)]]
+    if a.staging:
+        ct = open(a.ciphertext, "rb").read()
+        info = open(a.enc_info, "rb").read()
+        ct_uri = a.uri or "https://example.com/" + a.ciphertext.split("/")[-1]
+        fetch = [12, 1, 20, {14: len(ct), 21: ct_uri}, 21, 2]
+        if a.ct_digest:
+            fetch[3][3] = enc([-16, hashlib.sha256(ct).digest()])
+            fetch += [3, 15]
+        install = fetch + [12, 0, 20, {19: info, 22: 1}, 22, 2, 3, 15]
+        components.append([bytes.fromhex(a.staging)])
+        # With several components every sequence selects first (§6.2).
+        shared = [12, 0] + shared
+    validate, invoke = [3, 15], [23, 2]
+    if a.staging:
+        validate, invoke = [12, 0] + validate, [12, 0] + invoke
     manifest = {
         1: 1,
         2: a.seq,
-        3: enc({2: [[bytes.fromhex(a.component)]], 4: enc(shared)}),
-        7: enc([3, 15]),
-        9: enc([23, 2]),
+        3: enc({2: components, 4: enc(shared)}),
+        7: enc(validate),
+        9: enc(invoke),
         20: enc(install),
     }
     mbytes = enc(manifest)
