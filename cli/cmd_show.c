@@ -561,6 +561,119 @@ manifest_json(const struct fwup_verifier *v)
     return o;
 }
 
+/*
+ * A text-keyed envelope member is an integrated payload or an integrated
+ * dependency (§7.5, [TD] §8.1.1); only the manifest tells which: the
+ * dependency's index is the one whose uri parameter names "#key". So the
+ * label is settled here, after the manifest is decoded, from show's own
+ * decoding of the sequences (manifest_json), not from a second walker.
+ */
+
+/* Indices selected by a set-component-index argument as show renders it
+ * ("1", "true", "[0, 1]"); bit i is index i. */
+static uint64_t
+index_set(const char *arg)
+{
+    uint64_t set = 0;
+    char *end;
+
+    if (strcmp(arg, "true") == 0)
+        return UINT64_MAX;
+    if (*arg == '[')
+        arg++;
+    while (*arg >= '0' && *arg <= '9') {
+        unsigned long long i = strtoull(arg, &end, 10);
+        if (i < 64)
+            set |= UINT64_C(1) << i;
+        arg = end;
+        if (arg[0] != ',' || arg[1] != ' ')
+            break;
+        arg += 2;
+    }
+    return set;
+}
+
+/*
+ * Does the command list cmds set uri = want (a rendered text string,
+ * "\"#key\"") for an index in deps? idx: the indices selected on entry.
+ * A nested sequence (try-each branch, run-sequence) starts from the
+ * enclosing selection; which branch runs is for the device to find out, so
+ * what a branch selects is not carried past it.
+ */
+static bool
+sets_uri_for(json_t *cmds, uint64_t idx, uint64_t deps, const char *want, int depth)
+{
+    size_t i, j;
+    json_t *c, *x, *p;
+
+    if (!json_is_array(cmds) || depth > FWUP_V_MAX_DEPTH)
+        return false;
+    json_array_foreach(cmds, i, c) {
+        json_int_t id = json_integer_value(json_object_get(c, "id"));
+        const char *arg = json_string_value(json_object_get(c, "argument"));
+
+        if (id == FWUP_SUIT_CMD_SET_COMPONENT_INDEX && arg != NULL)
+            idx = index_set(arg);
+        json_array_foreach(json_object_get(c, "parameters"), j, p) {
+            const char *val = json_string_value(json_object_get(p, "value"));
+            if (json_integer_value(json_object_get(p, "id")) == FWUP_SUIT_PARAM_URI &&
+                val != NULL && strcmp(val, want) == 0 && (idx & deps) != 0)
+                return true;
+        }
+        json_array_foreach(json_object_get(c, "branches"), j, x) {
+            if (sets_uri_for(x, idx, deps, want, depth + 1))
+                return true;
+        }
+        if (sets_uri_for(json_object_get(c, "sequence"), idx, deps, want, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+/* Relabel the text-keyed members of keys (envelope_json) that the manifest
+ * mj (manifest_json of v) uses as integrated dependencies. */
+static void
+label_integrated(const struct fwup_verifier *v, json_t *keys, json_t *mj)
+{
+    struct fwup_vcbor r;
+    struct fwup_bytes b = fwup_verifier_bytes(v, v->m.dependencies);
+    uint64_t n, idx, deps = 0;
+    size_t i;
+    json_t *e;
+
+    if (v->m.dependencies.off == 0)
+        return;
+    fwup_vcbor_init(&r, b.ptr, b.len);
+    if (fwup_vcbor_get_map(&r, &n) != FWUP_OK)
+        return;
+    for (; n > 0; n--) {
+        if (fwup_vcbor_get_uint(&r, &idx) != FWUP_OK || fwup_vcbor_skip(&r, NULL) != FWUP_OK)
+            return;
+        if (idx < 64)
+            deps |= UINT64_C(1) << idx;
+    }
+    json_array_foreach(keys, i, e) {
+        const char *key = json_string_value(json_object_get(e, "key"));
+        const char *seq;
+        json_t *s;
+        char want[300];
+        bool dep;
+
+        if (key == NULL)
+            continue;
+        snprintf(want, sizeof want, "\"%s\"", key);
+        /* Every sequence starts at component 0, as the processor does
+         * (docs/processor.md, open question 13). */
+        dep = sets_uri_for(json_object_get(json_object_get(mj, "common"), "shared-sequence"), 1,
+                           deps, want, 0);
+        json_object_foreach(json_object_get(mj, "sequences"), seq, s) {
+            dep = dep || sets_uri_for(json_object_get(s, "commands"), 1, deps, want, 0);
+        }
+        if (dep)
+            json_object_set_new(e, "name", json_string("integrated-dependency"));
+    }
+}
+
 /* ---- text rendering of the JSON tree (an indented outline) ---- */
 
 static void
@@ -756,8 +869,11 @@ fwup_cmd_show(int argc, char **argv)
             json_object_set_new(doc, "envelope", envelope_json(&v, file));
             json_object_set_new(doc, "authentication-wrapper", auth_json(&v));
             e = fwup_verifier_inspect(&v);
-            if (e == FWUP_OK)
-                json_object_set_new(doc, "manifest", manifest_json(&v));
+            if (e == FWUP_OK) {
+                json_t *mj = manifest_json(&v);
+                json_object_set_new(doc, "manifest", mj);
+                label_integrated(&v, json_object_get(json_object_get(doc, "envelope"), "keys"), mj);
+            }
         }
         if (e != FWUP_OK)
             fwup_cli_v_diag(&v, NULL, &d);

@@ -113,4 +113,13 @@ enum fwup_err fwup_raw_thumbprint(const struct fwup_raw_pub *pub, uint8_t out[32
 enum fwup_err fwup_pem_private_parse(const uint8_t *pem, size_t len, struct fwup_raw_pub *pub,
                                      uint8_t priv[FWUP_PRIV_MAX], size_t *priv_len);
 
+/*
+ * A PEM public key, the whole file: one "PUBLIC KEY" block (same strict
+ * base64 as above) whose DER fwup_spki_parse takes. FWUP_OK fills pub;
+ * FWUP_E_UNSUPPORTED for anything else (another label such as a private
+ * key, other key types, compressed points, explicit parameters), pub zeroed.
+ * The point is not checked here: fwup_pkey_from_raw does that.
+ */
+enum fwup_err fwup_pem_public_parse(const uint8_t *pem, size_t len, struct fwup_raw_pub *pub);
+
 #endif /* FWUP_CRYPTO_INT_H */

@@ -191,6 +191,33 @@ fwup_key_thumbprint(const uint8_t *der, size_t len, uint8_t out[32])
     return rc;
 }
 
+/*
+ * The verifier key of a raw public key, without OpenSSL's decoders. False,
+ * key untouched, when EVP_PKEY_fromdata refuses the point (off the curve):
+ * the caller then takes the generic path, which refuses it as it always did
+ * and with the message users already get. True with *rc otherwise.
+ */
+static bool
+key_from_raw(const struct fwup_raw_pub *raw, struct fwup_v_key *key, enum fwup_err *rc,
+             struct fwup_diag *diag)
+{
+    EVP_PKEY *pkey = fwup_pkey_from_raw(raw, NULL, 0);
+
+    if (pkey == NULL)
+        return false;
+    *rc = fwup_raw_thumbprint(raw, key->kid);
+    if (*rc != FWUP_OK) {
+        EVP_PKEY_free(pkey);
+        memset(key, 0, sizeof *key);
+        *rc = fwup_diag_set(diag, *rc, NULL, "cannot compute the key thumbprint");
+        return true;
+    }
+    key->handle = pkey;
+    key->type = (uint8_t)raw->type;
+    key->kid_len = 32;
+    return true;
+}
+
 enum fwup_err
 fwup_key_from_der(const uint8_t *der, size_t len, struct fwup_v_key *key, struct fwup_diag *diag)
 {
@@ -205,19 +232,9 @@ fwup_key_from_der(const uint8_t *der, size_t len, struct fwup_v_key *key, struct
     memset(key, 0, sizeof *key);
     if (der == NULL || len == 0 || len > KEY_FILE_MAX)
         return fwup_diag_set(diag, FWUP_E_INVALID_ARG, NULL, "no public key bytes");
-    /* The canonical forms skip d2i_PUBKEY's decoder set-up (rawkey.c); a
-     * point off the curve falls through and d2i_PUBKEY refuses it as ever. */
-    if (fwup_spki_parse(der, len, &raw) && (pkey = fwup_pkey_from_raw(&raw, NULL, 0)) != NULL) {
-        rc = fwup_raw_thumbprint(&raw, key->kid);
-        if (rc != FWUP_OK) {
-            EVP_PKEY_free(pkey);
-            return fwup_diag_set(diag, rc, NULL, "cannot compute the key thumbprint");
-        }
-        key->handle = pkey;
-        key->type = (uint8_t)raw.type;
-        key->kid_len = 32;
-        return FWUP_OK;
-    }
+    /* The canonical forms skip d2i_PUBKEY's decoder set-up (rawkey.c). */
+    if (fwup_spki_parse(der, len, &raw) && key_from_raw(&raw, key, &rc, diag))
+        return rc;
     pkey = d2i_PUBKEY(NULL, &p, (long)len);
     if (pkey == NULL || p != der + len) {
         EVP_PKEY_free(pkey);
@@ -277,6 +294,14 @@ fwup_key_load_public(const char *path, struct fwup_v_key *key, struct fwup_diag 
     buf = slurp(path, KEY_FILE_MAX, &len, &rc, diag);
     if (buf == NULL)
         return rc;
+    /* The forms fwup and `openssl pkey -pubout` write skip both the decoder
+     * set-up of PEM_read_bio_PUBKEY and the encoder set-up of the i2d_PUBKEY
+     * in fwup_key_from_pkey (rawkey.c): most of a `fwup verify` process. */
+    {
+        struct fwup_raw_pub raw;
+        if (fwup_pem_public_parse(buf, len, &raw) == FWUP_OK && key_from_raw(&raw, key, &rc, diag))
+            goto out;
+    }
     bio = BIO_new_mem_buf(buf, (int)len);
     if (bio == NULL) {
         rc = fwup_ossl_fail(diag, FWUP_E_NO_MEMORY, "BIO");

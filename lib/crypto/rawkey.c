@@ -2,20 +2,22 @@
  * Keys of the three types fwup signs with (P-256, P-384, Ed25519) in their
  * raw form: DER SubjectPublicKeyInfo without OpenSSL's decoders and
  * encoders, EVP_PKEYs built with EVP_PKEY_fromdata, RFC 9679 thumbprints
- * from the raw coordinates, and a strict parser of unencrypted PEM private
- * keys (PKCS#8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY").
+ * from the raw coordinates, and strict parsers of unencrypted PEM private
+ * keys (PKCS#8 "PRIVATE KEY", SEC1 "EC PRIVATE KEY") and of PEM public keys
+ * ("PUBLIC KEY": a SubjectPublicKeyInfo).
  *
  * Why: OpenSSL 3 builds its whole decoder (or encoder) chain the first time
- * a process calls d2i_PUBKEY, i2d_PUBKEY or PEM_read_bio_PrivateKey: about
- * 10 M instructions for one PEM private key, 3.5 M for one i2d_PUBKEY, most
- * of a `fwup sign` process (bench/README.md). The forms fwup and `openssl
- * genpkey` write are few and fixed, so they are matched byte for byte
- * here; everything else (encrypted PEM, explicit curve parameters,
- * compressed points, a PKCS#8 v2 key, other key types) returns
- * FWUP_E_UNSUPPORTED and the callers fall back to OpenSSL's generic path,
- * which keeps its behaviour and error messages. So do bytes that match but
- * that EVP_PKEY_fromdata refuses (a point off the curve): OpenSSL's decoder
- * refuses them too, with the message users already get. Only a key pair
+ * a process calls d2i_PUBKEY, i2d_PUBKEY, PEM_read_bio_PUBKEY or
+ * PEM_read_bio_PrivateKey: about 10 M instructions for one PEM private key,
+ * 3.5 M for one i2d_PUBKEY, most of a `fwup sign` or `fwup verify` process
+ * (bench/README.md). The forms fwup and `openssl genpkey` write are few
+ * and fixed, so they are matched byte for byte here; everything else
+ * (encrypted PEM, explicit curve parameters, compressed points, a PKCS#8 v2
+ * key, other key types) returns FWUP_E_UNSUPPORTED and the callers fall
+ * back to OpenSSL's generic path, which keeps its behaviour and error
+ * messages. So do bytes that match but that EVP_PKEY_fromdata refuses (a
+ * point off the curve): OpenSSL's decoder refuses them too, with the
+ * message users already get. Only a key pair
  * whose halves disagree is refused on the fast path itself, by the same
  * pairwise check the generic path runs.
  */
@@ -233,7 +235,7 @@ fwup_raw_thumbprint(const struct fwup_raw_pub *pub, uint8_t out[32])
     return rc;
 }
 
-/* ---- PEM private keys ------------------------------------------------- */
+/* ---- PEM files: strict DER and base64, private keys -------------------- */
 
 /* A strict DER reader: definite, minimal lengths; no indefinite forms. */
 struct der {
@@ -444,35 +446,45 @@ pem_line(const uint8_t *p, const uint8_t *end, const char *what, const char *lab
     return p + 1;
 }
 
+/*
+ * The DER of a file that is exactly one PEM block with this label, decoded
+ * into der[0..cap): its length, 0 for anything else. der may hold part of
+ * the body even then: a caller decoding a secret wipes it either way.
+ */
+static size_t
+pem_block(const uint8_t *pem, size_t len, const char *label, uint8_t *der, size_t cap)
+{
+    const uint8_t *end = pem + len, *body = pem_line(pem, end, "BEGIN ", label), *stop;
+
+    if (body == NULL)
+        return 0;
+    /* The END line closes the file: one key, nothing after it but an
+     * optional final newline (pem_line wants one). No headers either: an
+     * encrypted legacy key has them, and is OpenSSL's to read. */
+    for (stop = body; stop < end && *stop != '-'; stop++)
+        ;
+    if (pem_line(stop, end, "END ", label) != end)
+        return 0;
+    return b64_decode(body, stop, der, cap);
+}
+
 enum fwup_err
 fwup_pem_private_parse(const uint8_t *pem, size_t len, struct fwup_raw_pub *pub,
                        uint8_t priv[FWUP_PRIV_MAX], size_t *priv_len)
 {
     static const char *const labels[] = {"PRIVATE KEY", "EC PRIVATE KEY"};
-    const uint8_t *end = pem + len;
     uint8_t der[256];
     enum fwup_err rc = FWUP_E_UNSUPPORTED;
 
     memset(pub, 0, sizeof *pub);
     *priv_len = 0;
+    /* The two BEGIN lines differ, so at most one label can match. */
     for (size_t i = 0; i < 2; i++) {
-        const uint8_t *body = pem_line(pem, end, "BEGIN ", labels[i]), *stop;
-        struct der d;
-        size_t n;
+        size_t n = pem_block(pem, len, labels[i], der, sizeof der);
+        struct der d = {der, der + n};
 
-        if (body == NULL)
-            continue;
-        /* The END line closes the file: one key, nothing after it but an
-         * optional final newline (pem_line wants one). */
-        for (stop = body; stop < end && *stop != '-'; stop++)
-            ;
-        if (pem_line(stop, end, "END ", labels[i]) != end)
-            break;
-        n = b64_decode(body, stop, der, sizeof der);
         if (n == 0)
-            break;
-        d.p = der;
-        d.end = der + n;
+            continue;
         if (i == 0 ? parse_pkcs8(&d, pub, priv, priv_len)
                    : parse_ec_private(&d, FWUP_V_KEY_NONE, pub, priv, priv_len))
             rc = FWUP_OK;
@@ -485,4 +497,20 @@ fwup_pem_private_parse(const uint8_t *pem, size_t len, struct fwup_raw_pub *pub,
     }
     FWUP_WIPE_VAR(der);
     return rc;
+}
+
+/* ---- PEM public keys -------------------------------------------------- */
+
+enum fwup_err
+fwup_pem_public_parse(const uint8_t *pem, size_t len, struct fwup_raw_pub *pub)
+{
+    /* Anything longer than the largest fixed form is not one of them:
+     * b64_decode stops at the capacity. */
+    uint8_t der[FWUP_SPKI_MAX];
+    size_t n = pem_block(pem, len, "PUBLIC KEY", der, sizeof der);
+
+    if (n != 0 && fwup_spki_parse(der, n, pub))
+        return FWUP_OK;
+    memset(pub, 0, sizeof *pub);
+    return FWUP_E_UNSUPPORTED;
 }

@@ -1,12 +1,13 @@
 /*
- * Unit tests of lib/crypto/rawkey.c: the PEM private key and SPKI forms
- * decoded without OpenSSL's decoders. Every key the fast path accepts is
+ * Unit tests of lib/crypto/rawkey.c: the PEM private key, PEM public key and
+ * SPKI forms decoded without OpenSSL's decoders. Every key the fast path accepts is
  * compared with what OpenSSL's own decoder makes of the same bytes; every
  * form it must not take is checked to be left to the generic path
  * (FWUP_E_UNSUPPORTED), and the signer built on top must still refuse what
  * it refused before (mismatched halves, points off the curve).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -693,4 +694,376 @@ Test(rawkey, spki_forms_and_off_curve_points)
     fwup_key_release(&vk);
     OPENSSL_free(der);
     EVP_PKEY_free(k);
+}
+
+/* ---- PEM public keys ---------------------------------------------------- */
+
+static EVP_PKEY *
+ossl_read_pub(const char *s)
+{
+    BIO *b = BIO_new_mem_buf(s, -1);
+    EVP_PKEY *k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
+    BIO_free(b);
+    return k;
+}
+
+static char *
+ossl_write_pub(EVP_PKEY *k)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *data, *out;
+    long n;
+
+    cr_assert_eq(PEM_write_bio_PUBKEY(b, k), 1);
+    n = BIO_get_mem_data(b, &data);
+    out = strndup(data, (size_t)n);
+    BIO_free(b);
+    return out;
+}
+
+static enum fwup_err
+pub_parse_str(const char *s, struct fwup_raw_pub *pub)
+{
+    return fwup_pem_public_parse((const uint8_t *)s, strlen(s), pub);
+}
+
+/* fwup_key_load_public on s (through a file): its result and the key. */
+static enum fwup_err
+load_pub_str(const char *s, struct fwup_v_key *vk, struct fwup_diag *d)
+{
+    char *path = write_tmp(s);
+    enum fwup_err e;
+
+    fwup_diag_init(d);
+    e = fwup_key_load_public(path, vk, d);
+    unlink(path);
+    free(path);
+    return e;
+}
+
+/* The fast path must leave s to OpenSSL: FWUP_E_UNSUPPORTED, pub zeroed. */
+static void
+pub_declined(const char *s, const char *why)
+{
+    struct fwup_raw_pub pub;
+
+    memset(&pub, 0xaa, sizeof pub);
+    cr_assert_eq(pub_parse_str(s, &pub), FWUP_E_UNSUPPORTED, "%s", why);
+    cr_assert_eq(pub.type, FWUP_V_KEY_NONE, "%s", why);
+    cr_assert_eq(pub.len, 0, "%s", why);
+}
+
+/*
+ * The fast path on the PEM public key s gives the key OpenSSL's decoder
+ * gives: same type, same DER SubjectPublicKeyInfo (fwup_spki_encode against
+ * i2d_PUBKEY), an equal EVP_PKEY; and fwup_key_load_public makes of it the
+ * key and kid of the generic path.
+ */
+static void
+pub_same_as_openssl(const char *s, enum fwup_v_key_type want)
+{
+    EVP_PKEY *ref = ossl_read_pub(s), *mine;
+    struct fwup_raw_pub pub;
+    struct fwup_v_key vk;
+    struct fwup_diag d;
+    uint8_t spki[FWUP_SPKI_MAX], tp[32];
+    unsigned char *rder = NULL;
+    size_t sl;
+    int rl;
+
+    cr_assert_not_null(ref, "OpenSSL cannot read the test key");
+    cr_assert_eq(pub_parse_str(s, &pub), FWUP_OK, "not on the fast path:\n%s", s);
+    cr_assert_eq(pub.type, want);
+    sl = fwup_spki_encode(&pub, spki);
+    rl = i2d_PUBKEY(ref, &rder);
+    cr_assert_gt(rl, 0);
+    cr_assert_eq(sl, (size_t)rl);
+    cr_assert_arr_eq(spki, rder, sl);
+    mine = fwup_pkey_from_raw(&pub, NULL, 0);
+    cr_assert_not_null(mine);
+    cr_assert_eq(EVP_PKEY_eq(mine, ref), 1);
+    cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_OK, "%s", d.detail);
+    cr_assert_eq(vk.type, want);
+    cr_assert_eq(EVP_PKEY_eq((EVP_PKEY *)(uintptr_t)vk.handle, ref), 1);
+    cr_assert_eq(fwup_pkey_thumbprint(ref, tp), FWUP_OK);
+    cr_assert_eq(vk.kid_len, 32);
+    cr_assert_arr_eq(vk.kid, tp, 32);
+    fwup_key_release(&vk);
+    OPENSSL_free(rder);
+    EVP_PKEY_free(mine);
+    EVP_PKEY_free(ref);
+}
+
+Test(rawkey, public_key_files_in_the_tree_take_the_fast_path)
+{
+    /* Every PEM public key the tree ships, found by content so that a new
+     * one is covered without editing this list. */
+    static const char *const dirs[] = {R("keys"), V("keys"), V("draft37")};
+    size_t found = 0;
+
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        DIR *dir = opendir(dirs[i]);
+        struct dirent *de;
+
+        cr_assert_not_null(dir, "%s", dirs[i]);
+        while ((de = readdir(dir)) != NULL) {
+            char path[4096];
+            char *s;
+            EVP_PKEY *ref;
+
+            if (strstr(de->d_name, ".pem") == NULL)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dirs[i], de->d_name);
+            s = slurp_str(path);
+            if (strstr(s, "-----BEGIN PUBLIC KEY-----") == NULL) {
+                pub_declined(s, path); /* private keys are not public keys */
+                free(s);
+                continue;
+            }
+            ref = ossl_read_pub(s);
+            cr_assert_not_null(ref, "%s", path);
+            pub_same_as_openssl(s, fwup_pkey_type(ref));
+            cr_assert_neq(fwup_pkey_type(ref), FWUP_V_KEY_NONE, "%s", path);
+            EVP_PKEY_free(ref);
+            free(s);
+            found++;
+        }
+        closedir(dir);
+    }
+    /* keys/: 2, tests/vectors/keys: 2, draft37: 1 (at least). */
+    cr_assert_geq(found, 5, "only %zu public keys found", found);
+}
+
+Test(rawkey, generated_public_keys_every_type_lf_and_crlf)
+{
+    static const enum fwup_v_key_type types[] = {FWUP_V_KEY_P256, FWUP_V_KEY_P384,
+                                                 FWUP_V_KEY_ED25519};
+
+    for (size_t i = 0; i < 3; i++) {
+        EVP_PKEY *k = gen(types[i]);
+        char *s = ossl_write_pub(k), *c;
+        unsigned char *der = NULL;
+        int n = i2d_PUBKEY(k, &der);
+
+        pub_same_as_openssl(s, types[i]);
+        cr_assert_gt(n, 0);
+        c = pem("PUBLIC KEY", der, (size_t)n, true);
+        pub_same_as_openssl(c, types[i]);
+        free(c);
+        OPENSSL_free(der);
+        free(s);
+        EVP_PKEY_free(k);
+    }
+}
+
+Test(rawkey, public_pem_defects_are_declined)
+{
+    char *s = slurp_str(V("draft37/example-pub.pem")), *t;
+    size_t n = strlen(s);
+    char *end = strstr(s, "-----END");
+    struct fwup_raw_pub pub;
+
+    cr_assert_not_null(end);
+    cr_assert_eq(pub_parse_str(s, &pub), FWUP_OK, "the unmodified file is accepted");
+    t = strndup(s, n / 2);
+    pub_declined(t, "cut in the middle");
+    free(t);
+    t = strndup(s, (size_t)(end - s));
+    pub_declined(t, "no END line");
+    free(t);
+    t = strndup(s, n - 1);
+    pub_declined(t, "END line without its newline");
+    free(t);
+    t = strdup(s);
+    memmove(t + (end - s) - 2, t + (end - s) - 1, strlen(end - 1) + 1);
+    pub_declined(t, "base64 one character short");
+    free(t);
+    t = strdup(s);
+    t[40] = '*';
+    pub_declined(t, "a character outside base64");
+    free(t);
+    t = strdup(s);
+    t[40] = ' ';
+    pub_declined(t, "a space in the base64");
+    free(t);
+    t = calloc(1, 2 * n + 32);
+    snprintf(t, 2 * n + 32, "%sgarbage\n", s);
+    pub_declined(t, "bytes after the END line");
+    snprintf(t, 2 * n + 32, "%s%s", s, s);
+    pub_declined(t, "two keys");
+    snprintf(t, 2 * n + 32, "comment\n%s", s);
+    pub_declined(t, "text before BEGIN");
+    free(t);
+    t = strdup(s);
+    memcpy(strstr(t, "-----END ") + 9, "XXXXXX", 6);
+    pub_declined(t, "END label differs");
+    free(t);
+    free(s);
+}
+
+Test(rawkey, public_der_defects_other_curves_and_forms_fall_back)
+{
+    EVP_PKEY *k = gen(FWUP_V_KEY_P256), *k1;
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(k, &der);
+    struct buf b = {.n = 0};
+    struct fwup_v_key vk, ref;
+    struct fwup_diag d;
+    char *s;
+
+    cr_assert_gt(n, 0);
+    cr_assert_eq(fwup_key_from_pkey(k, &ref, NULL), FWUP_OK);
+    /* DER trailing bytes: declined; OpenSSL's PEM reader has always
+     * ignored what follows the SubjectPublicKeyInfo, and still does. */
+    put(&b, der, (size_t)n);
+    put(&b, "\0\0", 2);
+    s = pem("PUBLIC KEY", b.b, b.n, false);
+    pub_declined(s, "DER trailing bytes");
+    cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_OK, "%s", d.detail);
+    cr_assert_arr_eq(vk.kid, ref.kid, 32);
+    fwup_key_release(&vk);
+    free(s);
+    /* Truncated DER: declined, and refused by the generic path. */
+    s = pem("PUBLIC KEY", der, (size_t)n - 1, false);
+    pub_declined(s, "DER truncated");
+    cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_E_KEY_FORMAT);
+    cr_assert_not_null(strstr(d.detail, "not a PEM public key"), "%s", d.detail);
+    free(s);
+    /* Wrong OID: the EC point under the Ed25519 algorithm, and a curve
+     * fwup does not sign with (secp256k1: OpenSSL reads it, fwup refuses
+     * it with the message of the generic path). */
+    b.n = 0;
+    put(&b, der, (size_t)n);
+    b.b[10] ^= 0x01; /* inside id-ecPublicKey */
+    s = pem("PUBLIC KEY", b.b, b.n, false);
+    pub_declined(s, "wrong algorithm OID");
+    cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_E_KEY_FORMAT);
+    free(s);
+    k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+    cr_assert_not_null(k1);
+    s = ossl_write_pub(k1);
+    pub_declined(s, "secp256k1");
+    cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_E_KEY_FORMAT);
+    cr_assert_not_null(strstr(d.detail, "unsupported key type"), "%s", d.detail);
+    free(s);
+    EVP_PKEY_free(k1);
+    /* Compressed point and explicit curve parameters: declined, and the
+     * generic path loads them to the very key of the canonical form. */
+    cr_assert_eq(EVP_PKEY_set_utf8_string_param(k, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                "compressed"),
+                 1);
+    s = ossl_write_pub(k);
+    pub_declined(s, "compressed point");
+    cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_OK, "%s", d.detail);
+    cr_assert_eq(vk.type, FWUP_V_KEY_P256);
+    cr_assert_arr_eq(vk.kid, ref.kid, 32);
+    fwup_key_release(&vk);
+    free(s);
+    cr_assert_eq(EVP_PKEY_set_utf8_string_param(k, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                "uncompressed"),
+                 1);
+    cr_assert_eq(EVP_PKEY_set_utf8_string_param(k, OSSL_PKEY_PARAM_EC_ENCODING, "explicit"), 1);
+    s = ossl_write_pub(k);
+    cr_assert_gt(strlen(s), 300, "explicit parameters make a longer key");
+    pub_declined(s, "explicit parameters");
+    cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_OK, "%s", d.detail);
+    cr_assert_arr_eq(vk.kid, ref.kid, 32);
+    fwup_key_release(&vk);
+    free(s);
+    fwup_key_release(&ref);
+    OPENSSL_free(der);
+    EVP_PKEY_free(k);
+}
+
+Test(rawkey, public_points_off_the_curve_are_refused)
+{
+    static const enum fwup_v_key_type types[] = {FWUP_V_KEY_P256, FWUP_V_KEY_P384};
+    /* The P-384 field prime: a coordinate equal to it is out of range. */
+    static const uint8_t p384[48] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff};
+
+    for (size_t i = 0; i < 2; i++) {
+        EVP_PKEY *k = gen(types[i]);
+        unsigned char *der = NULL;
+        int n = i2d_PUBKEY(k, &der);
+        size_t cl = fwup_ec_coord_len(types[i]);
+        struct fwup_raw_pub pub;
+        struct fwup_v_key vk;
+        struct fwup_diag d;
+        char *s;
+
+        cr_assert_gt(n, 0);
+        for (int defect = 0; defect < 2; defect++) {
+            if (defect == 0) {
+                der[n - 1] ^= 0x01; /* y no longer fits x */
+            } else {
+                if (types[i] != FWUP_V_KEY_P384)
+                    continue;
+                memcpy(der + n - 2 * cl, p384, cl); /* x = p */
+            }
+            s = pem("PUBLIC KEY", der, (size_t)n, false);
+            /* Structurally a key of the fixed form: the fast path reads it,
+             * the provider refuses the point, so does the generic path. */
+            cr_assert_eq(pub_parse_str(s, &pub), FWUP_OK);
+            cr_assert_eq(pub.type, types[i]);
+            cr_assert_null(fwup_pkey_from_raw(&pub, NULL, 0), "off-curve point imported");
+            cr_assert_null(ossl_read_pub(s), "OpenSSL's decoder takes it");
+            ERR_clear_error();
+            cr_assert_eq(load_pub_str(s, &vk, &d), FWUP_E_KEY_FORMAT);
+            cr_assert_null(vk.handle);
+            cr_assert_not_null(strstr(d.detail, "not a PEM public key"), "%s", d.detail);
+            free(s);
+        }
+        OPENSSL_free(der);
+        EVP_PKEY_free(k);
+    }
+}
+
+Test(rawkey, private_keys_are_not_public_keys_on_the_fast_path)
+{
+    static const char *const pairs[][2] = {
+        {R("keys/demo-author.pem"), R("keys/demo-author.pub.pem")},
+        {R("keys/demo-operator.pem"), R("keys/demo-operator.pub.pem")},
+        {V("keys/key-b-priv.pem"), V("keys/key-b-pub.pem")}, /* SEC1 */
+    };
+
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        char *priv = slurp_str(pairs[i][0]), *pubs = slurp_str(pairs[i][1]), *t;
+        struct fwup_v_key a, b;
+        struct fwup_diag d;
+        struct fwup_raw_pub pub;
+
+        pub_declined(priv, pairs[i][0]);
+        /* ... and its body under the PUBLIC KEY label is no SPKI. */
+        {
+            BIO *bio = BIO_new_mem_buf(priv, -1);
+            char *name = NULL, *header = NULL;
+            unsigned char *der = NULL;
+            long dl = 0;
+
+            cr_assert_eq(PEM_read_bio(bio, &name, &header, &der, &dl), 1);
+            t = pem("PUBLIC KEY", der, (size_t)dl, false);
+            cr_assert_eq(pub_parse_str(t, &pub), FWUP_E_UNSUPPORTED, "%s", pairs[i][0]);
+            free(t);
+            OPENSSL_free(name);
+            OPENSSL_free(header);
+            OPENSSL_free(der);
+            BIO_free(bio);
+        }
+        /* fwup_key_load_public still takes a private key's public half,
+         * on the generic path, and it is the key of the .pub.pem file. */
+        cr_assert_eq(load_pub_str(priv, &a, &d), FWUP_OK, "%s", d.detail);
+        cr_assert_eq(load_pub_str(pubs, &b, &d), FWUP_OK, "%s", d.detail);
+        cr_assert_eq(a.type, b.type);
+        cr_assert_arr_eq(a.kid, b.kid, 32);
+        cr_assert_eq(EVP_PKEY_eq((EVP_PKEY *)(uintptr_t)a.handle, (EVP_PKEY *)(uintptr_t)b.handle),
+                     1);
+        fwup_key_release(&a);
+        fwup_key_release(&b);
+        free(priv);
+        free(pubs);
+    }
 }
