@@ -61,7 +61,7 @@ file_read(void *ctx, uint8_t *buf, size_t cap, size_t *got)
 }
 
 static json_t *
-block_json(const struct fwup_verifier *v, const struct fwup_cli_trust *t, uint8_t i)
+block_json(const struct fwup_verifier *v, const struct fwup_policy *t, uint8_t i)
 {
     const struct fwup_v_block *b = &v->blocks[i];
     char kid[2 * 255 + 1];
@@ -90,7 +90,7 @@ block_json(const struct fwup_verifier *v, const struct fwup_cli_trust *t, uint8_
 }
 
 static void
-print_block(const struct fwup_verifier *v, const struct fwup_cli_trust *t, uint8_t i)
+print_block(const struct fwup_verifier *v, const struct fwup_policy *t, uint8_t i)
 {
     const struct fwup_v_block *b = &v->blocks[i];
     char kid[2 * 255 + 1] = "-";
@@ -141,7 +141,7 @@ fwup_cmd_verify(int argc, char **argv)
         {"payload", required_argument, NULL, 'P'}, {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
-    struct fwup_cli_trust trust;
+    struct fwup_policy trust;
     struct fwup_verifier v;
     struct fwup_v_crypto port;
     struct fwup_crypto *crypto = NULL;
@@ -224,10 +224,10 @@ fwup_cmd_verify(int argc, char **argv)
         return fwup_cli_usage("verify", "no trust anchor: give -t PUBKEY, --hmac-key or --policy");
     file = argv[optind];
 
-    fwup_cli_trust_init(&trust);
+    fwup_policy_init(&trust);
     fwup_diag_init(&d);
     failed_file = file;
-    if (policy_file != NULL && fwup_cli_policy_load(&trust, policy_file, &d) != FWUP_OK) {
+    if (policy_file != NULL && fwup_policy_load(&trust, policy_file, &d) != FWUP_OK) {
         failed_file = policy_file;
         goto fail;
     }
@@ -235,7 +235,7 @@ fwup_cmd_verify(int argc, char **argv)
         if (fwup_cli_trust_add(&trust, trusts[i], is_hmac[i], &d) != FWUP_OK) {
             if (d.code == FWUP_E_INVALID_ARG || d.code == FWUP_E_LIMIT_COUNT) {
                 rc = fwup_cli_usage("verify", "%s", d.detail);
-                fwup_cli_trust_release(&trust);
+                fwup_policy_release(&trust);
                 return rc;
             }
             failed_file = strchr(trusts[i], '=') ? strchr(trusts[i], '=') + 1 : trusts[i];
@@ -245,24 +245,24 @@ fwup_cmd_verify(int argc, char **argv)
     if (require != NULL) {
         char *copy = strdup(require), *save = NULL;
         for (char *r = strtok_r(copy, ",", &save); r != NULL; r = strtok_r(NULL, ",", &save)) {
-            int id = fwup_cli_role(&trust, r);
+            int id = fwup_policy_role(&trust, r);
             bool anchored = false;
-            for (int a = 0; id >= 0 && a < trust.policy.n_anchors; a++)
+            for (int a = 0; id >= 0 && a < trust.pol.n_anchors; a++)
                 anchored = anchored || trust.anchors[a].role == id;
             if (!anchored) {
                 rc = fwup_cli_usage("verify", "required role '%s' has no trust anchor", r);
                 free(copy);
-                fwup_cli_trust_release(&trust);
+                fwup_policy_release(&trust);
                 return rc;
             }
-            trust.policy.require_roles = (uint16_t)(trust.policy.require_roles | (1u << id));
+            trust.pol.require_roles = (uint16_t)(trust.pol.require_roles | (1u << id));
         }
         free(copy);
     }
     if (min_signers >= 0)
-        trust.policy.min_signers = (uint8_t)min_signers;
+        trust.pol.min_signers = (uint8_t)min_signers;
     if (strict)
-        trust.policy.strict = true;
+        trust.pol.strict = true;
 
     if (fwup_cli_read_file(file, FWUP_CLI_MAX_INPUT, &env, &len, &d) != FWUP_OK)
         goto fail;
@@ -272,7 +272,7 @@ fwup_cmd_verify(int argc, char **argv)
     }
     fwup_crypto_port(crypto, &port);
     fwup_verifier_init(&v, &port);
-    e = fwup_verifier_verify(&v, env, len, &trust.policy);
+    e = fwup_verifier_verify(&v, env, len, &trust.pol);
     if (e != FWUP_OK) {
         fwup_cli_v_diag(&v, &trust, &d);
         if (json) {
@@ -353,7 +353,7 @@ fwup_cmd_verify(int argc, char **argv)
             for (uint8_t i = 0; i < v.n_blocks; i++)
                 json_array_append_new(blocks, block_json(&v, &trust, i));
             json_object_set_new(doc, "blocks", blocks);
-            for (uint8_t a = 0; a < trust.policy.n_anchors; a++)
+            for (uint8_t a = 0; a < trust.pol.n_anchors; a++)
                 if (v.valid_anchors & (1u << a)) {
                     json_t *s = json_object();
                     json_object_set_new(s, "anchor", json_integer(a));
@@ -384,7 +384,7 @@ fwup_cmd_verify(int argc, char **argv)
             for (int i = 0; i < n_pay; i++)
                 printf("payload %u '%s': image-digest ok\n", pay[i].index, pay[i].file);
             printf("verified: '%s' (", file);
-            for (uint8_t a = 0; a < trust.policy.n_anchors; a++)
+            for (uint8_t a = 0; a < trust.pol.n_anchors; a++)
                 if (v.valid_anchors & (1u << a))
                     printf("%s%s", signers++ ? ", " : "",
                            trust.role_names[trust.anchors[a].role]);
@@ -412,7 +412,7 @@ out:
     json_decref(doc);
     fwup_crypto_free(crypto);
     free(env);
-    fwup_cli_trust_release(&trust);
+    fwup_policy_release(&trust);
     if (rc != FWUP_EXIT_OK && json)
         fflush(stdout);
     return rc;

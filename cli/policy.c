@@ -1,278 +1,27 @@
 /*
- * Trust anchors, the JSON trust policy and verifier names/paths for the
- * verify and show commands (see policy.h).
+ * Command-line trust anchors and verifier names/paths for the verify and
+ * show commands (see policy.h).
  */
-#include <jansson.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fwup/crypto.h"
-#include "fwup/enc.h"
 #include "policy.h"
 
-void
-fwup_cli_trust_init(struct fwup_cli_trust *t)
-{
-    memset(t, 0, sizeof *t);
-    t->policy.anchors = t->anchors;
-}
-
-void
-fwup_cli_trust_release(struct fwup_cli_trust *t)
-{
-    for (int i = 0; i < FWUP_V_MAX_ROLES; i++)
-        free(t->role_names[i]);
-    for (int i = 0; i < FWUP_V_MAX_ANCHORS; i++) {
-        if (t->anchors[i].key != NULL)
-            fwup_key_release(&t->keys[i]);
-        free(t->key_files[i]);
-        free(t->prefix_buf[i]);
-    }
-    memset(t, 0, sizeof *t);
-}
-
-int
-fwup_cli_role(struct fwup_cli_trust *t, const char *name)
-{
-    for (int i = 0; i < t->n_roles; i++)
-        if (strcmp(t->role_names[i], name) == 0)
-            return i;
-    if (t->n_roles >= FWUP_V_MAX_ROLES)
-        return -1;
-    t->role_names[t->n_roles] = strdup(name);
-    if (t->role_names[t->n_roles] == NULL)
-        return -1;
-    return t->n_roles++;
-}
-
-static enum fwup_err
-add_anchor(struct fwup_cli_trust *t, const char *role, const char *file, bool hmac,
-           struct fwup_diag *d)
-{
-    uint8_t a = t->policy.n_anchors;
-    int r;
-    enum fwup_err e;
-
-    if (a >= FWUP_V_MAX_ANCHORS)
-        return fwup_diag_set(d, FWUP_E_LIMIT_COUNT, NULL, "more than %d trust anchors",
-                             FWUP_V_MAX_ANCHORS);
-    r = fwup_cli_role(t, role);
-    if (r < 0)
-        return fwup_diag_set(d, FWUP_E_LIMIT_COUNT, NULL, "more than %d roles", FWUP_V_MAX_ROLES);
-    e = hmac ? fwup_key_load_hmac(file, &t->keys[a], d) : fwup_key_load_public(file, &t->keys[a], d);
-    if (e != FWUP_OK)
-        return e;
-    t->key_files[a] = strdup(file);
-    t->anchors[a].key = &t->keys[a];
-    t->anchors[a].role = (uint8_t)r;
-    t->policy.n_anchors++;
-    return FWUP_OK;
-}
-
 enum fwup_err
-fwup_cli_trust_add(struct fwup_cli_trust *t, const char *spec, bool hmac, struct fwup_diag *d)
+fwup_cli_trust_add(struct fwup_policy *t, const char *spec, bool hmac, struct fwup_diag *d)
 {
     const char *eq = strchr(spec, '=');
-    char role[64];
+    char role[FWUP_POLICY_ROLE_NAME];
 
     if (eq == NULL)
-        return add_anchor(t, FWUP_CLI_DEFAULT_ROLE, spec, hmac, d);
+        return fwup_policy_add_anchor(t, FWUP_POLICY_DEFAULT_ROLE, spec, hmac, d);
     if (eq == spec || (size_t)(eq - spec) >= sizeof role)
         return fwup_diag_set(d, FWUP_E_INVALID_ARG, NULL, "bad role in '%s'", spec);
     memcpy(role, spec, (size_t)(eq - spec));
     role[eq - spec] = '\0';
-    return add_anchor(t, role, eq + 1, hmac, d);
-}
-
-/* ---- JSON policy ---- */
-
-/* A policy error: path is a JSON path, msg already formatted by the caller. */
-#define pfail(d, path, fmt, what) fwup_diag_set((d), FWUP_E_POLICY_INVALID, (path), fmt, (what))
-
-/* Encode the "components" prefixes of one anchor as CBOR [[* bstr], ...]. */
-static enum fwup_err
-encode_prefixes(json_t *arr, uint8_t **out, size_t *len, struct fwup_diag *d, const char *jpath)
-{
-    struct fwup_enc e;
-    size_t i, j;
-    json_t *p, *el;
-
-    fwup_enc_init(&e, 1 << 16);
-    fwup_enc_array(&e, json_array_size(arr));
-    json_array_foreach(arr, i, p) {
-        if (!json_is_array(p)) {
-            fwup_enc_release(&e);
-            return pfail(d, jpath, "%s: each prefix is an array of id elements", "components");
-        }
-        fwup_enc_array(&e, json_array_size(p));
-        json_array_foreach(p, j, el) {
-            if (json_is_string(el)) {
-                fwup_enc_bstr(&e, (const uint8_t *)json_string_value(el), json_string_length(el));
-            } else if (json_is_object(el) && json_is_string(json_object_get(el, "hex"))) {
-                const char *h = json_string_value(json_object_get(el, "hex"));
-                size_t n = strlen(h);
-                uint8_t buf[256];
-                if (n % 2 != 0 || n / 2 > sizeof buf) {
-                    fwup_enc_release(&e);
-                    return pfail(d, jpath, "%s: bad hex element", "components");
-                }
-                for (size_t k = 0; k < n / 2; k++) {
-                    unsigned v;
-                    if (sscanf(h + 2 * k, "%2x", &v) != 1) {
-                        fwup_enc_release(&e);
-                        return pfail(d, jpath, "%s: bad hex element", "components");
-                    }
-                    buf[k] = (uint8_t)v;
-                }
-                fwup_enc_bstr(&e, buf, n / 2);
-            } else {
-                fwup_enc_release(&e);
-                return pfail(d, jpath, "%s: an element is a string or {\"hex\": ...}",
-                             "components");
-            }
-        }
-    }
-    if (fwup_enc_take(&e, out, len) != FWUP_OK) {
-        fwup_enc_release(&e);
-        return fwup_diag_set(d, FWUP_E_NO_MEMORY, jpath, "out of memory");
-    }
-    return FWUP_OK;
-}
-
-static enum fwup_err
-role_mask(struct fwup_cli_trust *t, json_t *arr, uint16_t *mask, struct fwup_diag *d,
-          const char *jpath)
-{
-    size_t i;
-    json_t *r;
-
-    if (!json_is_array(arr))
-        return pfail(d, jpath, "%s must be an array of role names", jpath);
-    json_array_foreach(arr, i, r) {
-        int id;
-        if (!json_is_string(r))
-            return pfail(d, jpath, "%s must be an array of role names", jpath);
-        id = fwup_cli_role(t, json_string_value(r));
-        if (id < 0)
-            return pfail(d, jpath, "%s: too many roles", jpath);
-        *mask = (uint16_t)(*mask | (1u << id));
-    }
-    return FWUP_OK;
-}
-
-enum fwup_err
-fwup_cli_policy_load(struct fwup_cli_trust *t, const char *path, struct fwup_diag *d)
-{
-    json_error_t jerr;
-    json_t *root, *v, *anchors, *a;
-    const char *k;
-    char dirbuf[PATH_MAX], jpath[64];
-    const char *dir;
-    size_t i;
-    enum fwup_err e = FWUP_OK;
-
-    root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        enum fwup_err code = jerr.line < 0 ? FWUP_E_IO_OPEN : FWUP_E_POLICY_INVALID;
-        fwup_diag_set(d, code, NULL, "%s", jerr.text);
-        if (d != NULL && jerr.line > 0) {
-            d->line = jerr.line;
-            d->column = jerr.column;
-        }
-        return code;
-    }
-    snprintf(dirbuf, sizeof dirbuf, "%s", path);
-    dir = dirname(dirbuf);
-    if (!json_is_object(root)) {
-        e = pfail(d, "$", "%s: a policy is a JSON object", "$");
-        goto out;
-    }
-    json_object_foreach(root, k, v) {
-        if (strcmp(k, "fwup_policy") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) != 1) {
-                e = pfail(d, "$.fwup_policy", "%s must be 1", "fwup_policy");
-                goto out;
-            }
-        } else if (strcmp(k, "anchors") != 0 && strcmp(k, "require") != 0 &&
-                   strcmp(k, "min_signers") != 0 && strcmp(k, "count_roles") != 0 &&
-                   strcmp(k, "strict") != 0 && strcmp(k, "description") != 0 &&
-                   strcmp(k, "dependency_roles") != 0) {
-            e = pfail(d, "$", "unknown key '%s'", k);
-            goto out;
-        }
-    }
-    anchors = json_object_get(root, "anchors");
-    if (!json_is_array(anchors) || json_array_size(anchors) == 0) {
-        e = pfail(d, "$.anchors", "%s: a non-empty array of trust anchors is required", "anchors");
-        goto out;
-    }
-    json_array_foreach(anchors, i, a) {
-        json_t *key = json_object_get(a, "key"), *hmac = json_object_get(a, "hmac");
-        json_t *role = json_object_get(a, "role"), *comp = json_object_get(a, "components");
-        char file[PATH_MAX];
-        const char *name;
-        uint8_t idx = t->policy.n_anchors;
-
-        snprintf(jpath, sizeof jpath, "$.anchors[%zu]", i);
-        if (!json_is_object(a) || (key == NULL) == (hmac == NULL) ||
-            !json_is_string(key != NULL ? key : hmac) || (role != NULL && !json_is_string(role)) ||
-            (comp != NULL && !json_is_array(comp))) {
-            e = pfail(d, jpath, "%s: needs exactly one of \"key\" or \"hmac\" (a path), "
-                                "optional \"role\" (a name) and \"components\" (an array)",
-                      jpath);
-            goto out;
-        }
-        name = json_string_value(key != NULL ? key : hmac);
-        if (name[0] == '/')
-            snprintf(file, sizeof file, "%s", name);
-        else
-            snprintf(file, sizeof file, "%s/%s", dir, name);
-        e = add_anchor(t, role != NULL ? json_string_value(role) : FWUP_CLI_DEFAULT_ROLE, file,
-                       hmac != NULL, d);
-        if (e != FWUP_OK)
-            goto out;
-        if (comp != NULL) {
-            size_t n;
-            e = encode_prefixes(comp, &t->prefix_buf[idx], &n, d, jpath);
-            if (e != FWUP_OK)
-                goto out;
-            t->anchors[idx].prefixes.ptr = t->prefix_buf[idx];
-            t->anchors[idx].prefixes.len = n;
-        }
-    }
-    if ((v = json_object_get(root, "require")) != NULL &&
-        (e = role_mask(t, v, &t->policy.require_roles, d, "require")) != FWUP_OK)
-        goto out;
-    if ((v = json_object_get(root, "count_roles")) != NULL &&
-        (e = role_mask(t, v, &t->policy.count_roles, d, "count_roles")) != FWUP_OK)
-        goto out;
-    /* [TD] all-of roles for dependency manifests: used by the manifest
-     * processor (fwup-sim), not by `fwup verify`, which checks the envelope
-     * it is given (docs/policy.md: verify a dependency on its own). */
-    if ((v = json_object_get(root, "dependency_roles")) != NULL &&
-        (e = role_mask(t, v, &t->policy.dep_require_roles, d, "dependency_roles")) != FWUP_OK)
-        goto out;
-    if ((v = json_object_get(root, "min_signers")) != NULL) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-            json_integer_value(v) > FWUP_V_MAX_ANCHORS) {
-            e = pfail(d, "$.min_signers", "%s must be an integer 0..8", "min_signers");
-            goto out;
-        }
-        t->policy.min_signers = (uint8_t)json_integer_value(v);
-    }
-    if ((v = json_object_get(root, "strict")) != NULL) {
-        if (!json_is_boolean(v)) {
-            e = pfail(d, "$.strict", "%s must be true or false", "strict");
-            goto out;
-        }
-        t->policy.strict = t->policy.strict || json_is_true(v);
-    }
-out:
-    json_decref(root);
-    return e;
+    return fwup_policy_add_anchor(t, role, eq + 1, hmac, d);
 }
 
 /* ---- names ---- */
@@ -418,7 +167,7 @@ fwup_cli_param_name(int64_t p)
 }
 
 void
-fwup_cli_v_path(const struct fwup_v_diag *vd, const struct fwup_cli_trust *t, char *out,
+fwup_cli_v_path(const struct fwup_v_diag *vd, const struct fwup_policy *t, char *out,
                 size_t cap)
 {
     static const char *const common[] = {NULL, "dependencies", "components", NULL,
@@ -481,7 +230,7 @@ fwup_cli_v_path(const struct fwup_v_diag *vd, const struct fwup_cli_trust *t, ch
 }
 
 void
-fwup_cli_v_diag(const struct fwup_verifier *v, const struct fwup_cli_trust *t,
+fwup_cli_v_diag(const struct fwup_verifier *v, const struct fwup_policy *t,
                 struct fwup_diag *d)
 {
     const struct fwup_v_diag *vd = fwup_verifier_diag(v);
@@ -501,7 +250,7 @@ fwup_cli_v_diag(const struct fwup_verifier *v, const struct fwup_cli_trust *t,
         break;
     case FWUP_E_POLICY_TOO_FEW:
         snprintf(d->detail, sizeof d->detail, "%d valid signer(s), the policy requires %d",
-                 (int)k, t != NULL && t->policy.min_signers > 1 ? t->policy.min_signers : 1);
+                 (int)k, t != NULL && t->pol.min_signers > 1 ? t->pol.min_signers : 1);
         break;
     case FWUP_E_KNOWN_KEY_BAD_SIG:
         if (k >= 0 && k < v->n_blocks)

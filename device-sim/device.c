@@ -275,7 +275,7 @@ enum fwup_err
 fwup_sim_init(const char *dir, const struct fwup_sim_init_opts *o, struct fwup_diag *d)
 {
     struct fwup_sim_layout l;
-    struct fwup_sim_policy pol;
+    struct fwup_policy pol;
     struct fwup_flash f;
     struct fwup_state st;
     struct fwup_state_pos pos;
@@ -329,7 +329,7 @@ fwup_sim_init(const char *dir, const struct fwup_sim_init_opts *o, struct fwup_d
     e = fwup_sim_policy_load(&pol, o->policy_path, d);
     if (e != FWUP_OK)
         goto out;
-    fwup_sim_policy_release(&pol);
+    fwup_policy_release(&pol);
     /* And the decryption key: a wrong file is refused before DIR exists. */
     if (o->kek_path != NULL || o->device_key_path != NULL) {
         struct fwup_enc_key *k = NULL;
@@ -495,7 +495,7 @@ fwup_sim_close(struct fwup_sim *s, struct fwup_diag *d)
         e = fwup_flash_close(&s->flash, d);
     s->flash_open = false;
     if (s->policy_loaded)
-        fwup_sim_policy_release(&s->policy);
+        fwup_policy_release(&s->policy);
     s->policy_loaded = false;
     fwup_crypto_free(s->crypto);
     s->crypto = NULL;

@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "fwup/hex.h"
+
 static enum fwup_err
 get_u32(json_t *obj, const char *key, const char *path, bool required, uint32_t *out,
         struct fwup_diag *d)
@@ -76,18 +78,6 @@ get_part(json_t *parts, const char *name, const struct fwup_flash_geom *g,
     if ((uint64_t)p->off + p->size > g->size)
         return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "runs past the end of the flash");
     return FWUP_OK;
-}
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Append a CBOR head (major type, argument) in shortest form (RFC 8949 §4.2.1). */
@@ -161,12 +151,9 @@ get_component(json_t *arr, const char *path, uint8_t out[FWUP_SIM_MAX_COMPONENT_
             *out_len += n;
             continue;
         }
-        for (size_t k = 0; k < n; k += 2) {
-            int hi = hexval(h[k]), lo = hexval(h[k + 1]);
-            if (hi < 0 || lo < 0)
-                return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "element %zu is not hex", i);
-            out[(*out_len)++] = (uint8_t)(hi << 4 | lo);
-        }
+        if (!fwup_hex_decode(h, n, out + *out_len, FWUP_SIM_MAX_COMPONENT_ID - *out_len))
+            return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "element %zu is not hex", i);
+        *out_len += n / 2;
     }
     return FWUP_OK;
 }

@@ -207,8 +207,16 @@ cmd_init(int argc, char **argv)
         (o.class_uuid == NULL && o.model == NULL))
         return usage_error("init ", "a vendor and a class are required");
     e = fwup_sim_init(argv[optind], &o, &d);
-    if (e != FWUP_OK)
-        return fail(NULL, e, &d);
+    if (e != FWUP_OK) {
+        int rc = fail(NULL, e, &d);
+        /* At provisioning the policy is the operator's input file: a
+         * malformed one is malformed input (exit 3), as in `fwup verify
+         * --policy`. Elsewhere FWUP_E_POLICY_INVALID keeps its library
+         * class: a stored policy the device cannot load is a refusal. */
+        return (d.code == FWUP_E_POLICY_INVALID || e == FWUP_E_POLICY_INVALID)
+                   ? FWUP_EXIT_MALFORMED
+                   : rc;
+    }
     return finish(0);
 }
 

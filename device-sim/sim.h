@@ -23,6 +23,7 @@
 #include "fwup/crypto.h"
 #include "fwup/encrypt.h"
 #include "fwup/err.h"
+#include "fwup/policy.h"
 #include "fwup/processor.h"
 #include "fwup/verifier.h"
 #include "layout.h"
@@ -30,18 +31,6 @@
 
 /* Largest envelope the agent accepts (it is stored in the slot after the image). */
 #define FWUP_SIM_MAX_ENVELOPE ((size_t)1 << 20)
-
-/* Role names of a policy, mapped to the verifier's small role integers. */
-#define FWUP_SIM_ROLE_NAME 32
-
-struct fwup_sim_policy {
-    struct fwup_v_key keys[FWUP_V_MAX_ANCHORS];
-    struct fwup_v_anchor anchors[FWUP_V_MAX_ANCHORS];
-    uint8_t prefixes[FWUP_V_MAX_ANCHORS][128]; /* encoded [* [* bstr]] per anchor */
-    char roles[FWUP_V_MAX_ROLES][FWUP_SIM_ROLE_NAME];
-    uint8_t n_roles;
-    struct fwup_v_policy pol;
-};
 
 struct fwup_sim {
     char dir[PATH_MAX];
@@ -53,7 +42,7 @@ struct fwup_sim {
     /* identity provisioned at init (SUIT-DIGEST §15) */
     uint8_t vendor[16], klass[16], device[16];
     bool has_vendor, has_class, has_device;
-    struct fwup_sim_policy policy;
+    struct fwup_policy policy; /* the provisioned policy.json */
     bool policy_loaded;
     struct fwup_crypto *crypto;
     struct fwup_v_crypto port;
@@ -112,12 +101,12 @@ void fwup_sim_uuid5(const uint8_t ns[16], const uint8_t *name, size_t len, uint8
 /* ---- policy (policy.c) ---- */
 
 /*
- * Load a policy JSON file (schemas/policy.schema.json) into p: keys are PEM
- * files relative to the policy file's directory.
+ * Load a policy file with the library's loader (fwup/policy.h) into p (any
+ * state: it is initialised first). An error's detail starts with the file
+ * name (and line:column), as the device's errors are printed without one.
  */
-enum fwup_err fwup_sim_policy_load(struct fwup_sim_policy *p, const char *path,
+enum fwup_err fwup_sim_policy_load(struct fwup_policy *p, const char *path,
                                    struct fwup_diag *d);
-void fwup_sim_policy_release(struct fwup_sim_policy *p);
 
 /* Authenticate and decode an envelope with the device's policy. */
 enum fwup_err fwup_sim_authenticate(struct fwup_sim *s, struct fwup_verifier *v,

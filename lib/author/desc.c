@@ -51,6 +51,7 @@
 #include "author_int.h"
 #include "dep_int.h"
 #include "fwup/encrypt.h"
+#include "fwup/hex.h"
 #include "hash_int.h"
 
 /* Deepest nesting of try-each / run-sequence in a description: the
@@ -272,18 +273,6 @@ get_str(struct ctx *c, json_t *v, bool nonempty, const char **out)
     return FWUP_OK;
 }
 
-static int
-hexv(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Hex string into a malloc'd buffer (len may be 0; *out is never NULL on OK). */
 static enum fwup_err
 get_hex(struct ctx *c, json_t *v, uint8_t **out, size_t *len)
@@ -302,7 +291,7 @@ get_hex(struct ctx *c, json_t *v, uint8_t **out, size_t *len)
     if (b == NULL)
         return oom(c);
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hexv(s[i]), lo = hexv(s[i + 1]);
+        int hi = fwup_hex_digit(s[i]), lo = fwup_hex_digit(s[i + 1]);
         if (hi < 0 || lo < 0) {
             free(b);
             return fail(c, FWUP_E_DESC_VALUE, "not a hex digit at character %zu", i + 1);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "author_int.h"
+#include "fwup/hex.h"
 
 #define JPOS_MAX_DEPTH 48
 #define JPOS_PATH_MAX 512
@@ -195,25 +196,14 @@ skip_ws(struct scan *sc)
         adv(sc);
 }
 
-static int
-hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Read 4 hex digits of a \u escape. */
 static long
 read_u4(struct scan *sc)
 {
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(peekc(sc));
+        /* peekc() is -1 at the end: (char)-1 is no hex digit either. */
+        int h = fwup_hex_digit((char)peekc(sc));
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "author_int.h"
+#include "fwup/hex.h"
 
 const uint8_t FWUP_UUID_NS_DNS[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1,
                                       0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
@@ -37,18 +38,6 @@ fwup_uuid5(const uint8_t ns[16], const uint8_t *name, size_t len, uint8_t out[16
     return FWUP_OK;
 }
 
-static int
-hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool
 fwup_uuid_parse(const char *s, uint8_t out[16])
 {
@@ -64,8 +53,8 @@ fwup_uuid_parse(const char *s, uint8_t out[16])
             i++;
             continue;
         }
-        hi = hexv(s[i]);
-        lo = hexv(s[i + 1]);
+        hi = fwup_hex_digit(s[i]);
+        lo = fwup_hex_digit(s[i + 1]);
         if (hi < 0 || lo < 0 || o >= 16)
             return false;
         out[o++] = (uint8_t)(hi * 16 + lo);

@@ -20,6 +20,18 @@ expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T
     --vendor-domain example.com --model sim-board
 expect_err 'powers of two.*\(\$\.flash\) \[FWUP_E_DESC_VALUE\]'
 expect_no_file "$T/x/flash.bin"
+# The device loads policies with the same loader as `fwup verify --policy`
+# (lib/policy): the same refusals, with the file and the JSON path, and the
+# same exit status 3 (malformed input) as `fwup verify --policy`.
+sed 's/"require": \["author", "operator"\]/"require": ["author", "release"]/' "$T/policy.json" >"$T/norole.json"
+expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/layout.json" --policy "$T/norole.json" \
+    --vendor-domain example.com --model sim-board
+expect_err "norole.json': 'release' is not the role of any anchor \(\\\$\.require\[1\]\) \[FWUP_E_POLICY_INVALID\]"
+echo '{"anchors": [' >"$T/broken.json"
+expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/layout.json" --policy "$T/broken.json" \
+    --vendor-domain example.com --model sim-board
+expect_err "broken.json':2:[0-9]+: .*\[FWUP_E_POLICY_INVALID\]"
+expect_no_file "$T/x/flash.bin"
 
 new_device "$T/dev"
 # Re-provisioning an existing device is refused (it would wipe it).

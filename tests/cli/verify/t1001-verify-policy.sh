@@ -53,4 +53,15 @@ expect_err "bad.json'.*\[FWUP_E_POLICY_INVALID\]"
 echo '{"anchors": [' >"$T/broken.json"
 expect_exit 3 "$FWUP" verify "$M/example0-two-sign1.suit" --policy "$T/broken.json"
 expect_err "broken.json':[0-9]+:[0-9]+: .*\[FWUP_E_POLICY_INVALID\]"
+# One loader (lib/policy): a role nobody holds, a missing key file and an
+# anchor key the schema does not know are refused with the JSON path.
+sed 's/"require": \["author", "operator"\]/"require": ["author", "release"]/' "$T/policy.json" >"$T/norole.json"
+expect_exit 3 "$FWUP" verify "$M/example0-two-sign1.suit" --policy "$T/norole.json"
+expect_err "norole.json': 'release' is not the role of any anchor \(\\\$\.require\[1\]\) \[FWUP_E_POLICY_INVALID\]"
+sed 's/key-b-pub.pem/nokey.pem/' "$T/policy.json" >"$T/nokey.json"
+expect_exit 4 "$FWUP" verify "$M/example0-two-sign1.suit" --policy "$T/nokey.json"
+expect_err "nokey.json': cannot open key.*\(\\\$\.anchors\[1\]\.key\) \[FWUP_E_IO_OPEN\]"
+sed 's/"role": "author"/"role": "author", "kid": "x"/' "$T/policy.json" >"$T/kid.json"
+expect_exit 3 "$FWUP" verify "$M/example0-two-sign1.suit" --policy "$T/kid.json"
+expect_err "unknown key 'kid' \(\\\$\.anchors\[0\]\) \[FWUP_E_POLICY_INVALID\]"
 done_testing
