@@ -23,17 +23,6 @@
 /* A PEM public or private key is well under this; bigger is not a key. */
 #define KEY_FILE_MAX 65536
 
-/* COSE_Key labels and values (RFC 9052 §7, RFC 9053 §7). */
-#define COSE_KEY_KTY 1
-#define COSE_KEY_CRV (-1)
-#define COSE_KEY_X (-2)
-#define COSE_KEY_Y (-3)
-#define COSE_KTY_OKP 1
-#define COSE_KTY_EC2 2
-#define COSE_CRV_P256 1
-#define COSE_CRV_P384 2
-#define COSE_CRV_ED25519 6
-
 void
 fwup_sha256(const uint8_t *p, size_t n, uint8_t out[32])
 {
@@ -108,60 +97,36 @@ ec_coord(const EVP_PKEY *pkey, const char *name, uint8_t *out, size_t cl)
     return ok;
 }
 
+/* The RFC 9679 thumbprint of a key OpenSSL holds: its raw public half, then
+ * the one COSE_Key encoder (fwup_raw_thumbprint, rawkey.c). */
 enum fwup_err
 fwup_pkey_thumbprint(const EVP_PKEY *pkey, uint8_t out[32])
 {
-    enum fwup_v_key_type t = fwup_pkey_type(pkey);
-    uint8_t x[66], y[66];
-    size_t cl = 32;
-    struct fwup_enc e;
-    struct fwup_bytes b;
-    enum fwup_err rc;
+    struct fwup_raw_pub raw;
+    size_t cl;
 
-    if (t == FWUP_V_KEY_NONE)
+    memset(&raw, 0, sizeof raw);
+    raw.type = fwup_pkey_type(pkey);
+    if (raw.type == FWUP_V_KEY_NONE)
         return FWUP_E_KEY_FORMAT;
-    /* RFC 9679 §3: the required members only, in deterministic encoding
-     * (RFC 8949 §4.2.1: keys sorted bytewise, 0x01 < 0x20 < 0x21 < 0x22,
-     * i.e. 1, -1, -2, -3). Key bytes are public: no wiping needed. */
-    fwup_enc_init(&e, 256);
-    if (t == FWUP_V_KEY_ED25519) {
-        if (EVP_PKEY_get_raw_public_key(pkey, x, &cl) != 1 || cl != 32) {
+    if (raw.type == FWUP_V_KEY_ED25519) {
+        cl = 32;
+        if (EVP_PKEY_get_raw_public_key(pkey, raw.bytes, &cl) != 1 || cl != 32) {
             ERR_clear_error();
-            fwup_enc_release(&e);
             return FWUP_E_KEY_FORMAT;
         }
-        fwup_enc_map(&e, 3);
-        fwup_enc_int(&e, COSE_KEY_KTY);
-        fwup_enc_int(&e, COSE_KTY_OKP);
-        fwup_enc_int(&e, COSE_KEY_CRV);
-        fwup_enc_int(&e, COSE_CRV_ED25519);
-        fwup_enc_int(&e, COSE_KEY_X);
-        fwup_enc_bstr(&e, x, 32);
+        raw.len = 32;
     } else {
-        cl = fwup_ec_coord_len(t);
-        if (!ec_coord(pkey, OSSL_PKEY_PARAM_EC_PUB_X, x, cl) ||
-            !ec_coord(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, y, cl)) {
+        cl = fwup_ec_coord_len(raw.type);
+        raw.bytes[0] = 0x04; /* uncompressed point: 04 || x || y */
+        if (!ec_coord(pkey, OSSL_PKEY_PARAM_EC_PUB_X, raw.bytes + 1, cl) ||
+            !ec_coord(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, raw.bytes + 1 + cl, cl)) {
             ERR_clear_error();
-            fwup_enc_release(&e);
             return FWUP_E_KEY_FORMAT;
         }
-        fwup_enc_map(&e, 4);
-        fwup_enc_int(&e, COSE_KEY_KTY);
-        fwup_enc_int(&e, COSE_KTY_EC2);
-        fwup_enc_int(&e, COSE_KEY_CRV);
-        fwup_enc_int(&e, t == FWUP_V_KEY_P256 ? COSE_CRV_P256 : COSE_CRV_P384);
-        fwup_enc_int(&e, COSE_KEY_X);
-        fwup_enc_bstr(&e, x, cl);
-        fwup_enc_int(&e, COSE_KEY_Y);
-        fwup_enc_bstr(&e, y, cl);
+        raw.len = 1 + 2 * cl;
     }
-    rc = fwup_enc_error(&e);
-    if (rc == FWUP_OK) {
-        b = fwup_enc_bytes(&e);
-        fwup_sha256(b.ptr, b.len, out);
-    }
-    fwup_enc_release(&e);
-    return rc;
+    return fwup_raw_thumbprint(&raw, out);
 }
 
 enum fwup_err
