@@ -409,47 +409,64 @@ Test(rawkey, crlf_line_ends_and_a_sec1_key_in_pkcs8_with_parameters)
 
 /* ---- negative: left to OpenSSL's generic path ------------------------- */
 
-Test(rawkey, truncated_bad_base64_and_trailing_bytes_are_declined)
+/*
+ * Every framing defect the strict PEM reader must decline, each made from
+ * the good file s and handed to declined_as (the private- or public-key
+ * check): cut short, no END line or its newline, one base64 character short,
+ * a character outside base64, a space, bytes after END, two keys, text
+ * before BEGIN, an END label that differs.
+ */
+static void
+pem_framing_defects(const char *s, void (*declined_as)(const char *, const char *))
 {
-    char *s = slurp_str(R("keys/demo-author.pem")), *t;
     size_t n = strlen(s);
-    char *end = strstr(s, "-----END");
+    const char *end = strstr(s, "-----END");
+    char *t;
 
     cr_assert_not_null(end);
     t = strndup(s, n / 2);
-    declined(t, "cut in the middle");
+    declined_as(t, "cut in the middle");
     free(t);
     t = strndup(s, (size_t)(end - s));
-    declined(t, "no END line");
+    declined_as(t, "no END line");
     free(t);
     t = strndup(s, n - 1);
-    declined(t, "END line without its newline");
+    declined_as(t, "END line without its newline");
     free(t);
     /* One base64 character fewer: a bad length / pad combination. */
     t = strdup(s);
     memmove(t + (end - s) - 2, t + (end - s) - 1, strlen(end - 1) + 1);
-    declined(t, "base64 one character short");
+    declined_as(t, "base64 one character short");
     free(t);
     t = strdup(s);
     t[40] = '*';
-    declined(t, "a character outside base64");
+    declined_as(t, "a character outside base64");
     free(t);
     t = strdup(s);
     t[40] = ' ';
-    declined(t, "a space in the base64");
+    declined_as(t, "a space in the base64");
     free(t);
     t = calloc(1, 2 * n + 32);
+    cr_assert_not_null(t);
     snprintf(t, 2 * n + 32, "%sgarbage\n", s);
-    declined(t, "bytes after the END line");
+    declined_as(t, "bytes after the END line");
     snprintf(t, 2 * n + 32, "%s%s", s, s);
-    declined(t, "two keys");
+    declined_as(t, "two keys");
     snprintf(t, 2 * n + 32, "comment\n%s", s);
-    declined(t, "text before BEGIN");
+    declined_as(t, "text before BEGIN");
     free(t);
+    /* Both labels ("PRIVATE KEY", "PUBLIC KEY") are longer than 6. */
     t = strdup(s);
-    memcpy(strstr(t, "-----END ") + 9, "XXXXXXX", 7);
-    declined(t, "END label differs");
+    memcpy(strstr(t, "-----END ") + 9, "XXXXXX", 6);
+    declined_as(t, "END label differs");
     free(t);
+}
+
+Test(rawkey, truncated_bad_base64_and_trailing_bytes_are_declined)
+{
+    char *s = slurp_str(R("keys/demo-author.pem"));
+
+    pem_framing_defects(s, declined);
     free(s);
 }
 
@@ -858,46 +875,11 @@ Test(rawkey, generated_public_keys_every_type_lf_and_crlf)
 
 Test(rawkey, public_pem_defects_are_declined)
 {
-    char *s = slurp_str(V("draft37/example-pub.pem")), *t;
-    size_t n = strlen(s);
-    char *end = strstr(s, "-----END");
+    char *s = slurp_str(V("draft37/example-pub.pem"));
     struct fwup_raw_pub pub;
 
-    cr_assert_not_null(end);
     cr_assert_eq(pub_parse_str(s, &pub), FWUP_OK, "the unmodified file is accepted");
-    t = strndup(s, n / 2);
-    pub_declined(t, "cut in the middle");
-    free(t);
-    t = strndup(s, (size_t)(end - s));
-    pub_declined(t, "no END line");
-    free(t);
-    t = strndup(s, n - 1);
-    pub_declined(t, "END line without its newline");
-    free(t);
-    t = strdup(s);
-    memmove(t + (end - s) - 2, t + (end - s) - 1, strlen(end - 1) + 1);
-    pub_declined(t, "base64 one character short");
-    free(t);
-    t = strdup(s);
-    t[40] = '*';
-    pub_declined(t, "a character outside base64");
-    free(t);
-    t = strdup(s);
-    t[40] = ' ';
-    pub_declined(t, "a space in the base64");
-    free(t);
-    t = calloc(1, 2 * n + 32);
-    snprintf(t, 2 * n + 32, "%sgarbage\n", s);
-    pub_declined(t, "bytes after the END line");
-    snprintf(t, 2 * n + 32, "%s%s", s, s);
-    pub_declined(t, "two keys");
-    snprintf(t, 2 * n + 32, "comment\n%s", s);
-    pub_declined(t, "text before BEGIN");
-    free(t);
-    t = strdup(s);
-    memcpy(strstr(t, "-----END ") + 9, "XXXXXX", 6);
-    pub_declined(t, "END label differs");
-    free(t);
+    pem_framing_defects(s, pub_declined);
     free(s);
 }
 
