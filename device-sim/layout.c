@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "fwup/enc.h"
 #include "fwup/hex.h"
 
 static enum fwup_err
@@ -80,35 +81,6 @@ get_part(json_t *parts, const char *name, const struct fwup_flash_geom *g,
     return FWUP_OK;
 }
 
-/* Append a CBOR head (major type, argument) in shortest form (RFC 8949 §4.2.1). */
-static bool
-put_head(uint8_t *out, size_t cap, size_t *len, uint8_t major, size_t v)
-{
-    uint8_t h[3];
-    size_t n;
-
-    if (v < 24) {
-        h[0] = (uint8_t)(major << 5 | v);
-        n = 1;
-    } else if (v < 256) {
-        h[0] = (uint8_t)(major << 5 | 24);
-        h[1] = (uint8_t)v;
-        n = 2;
-    } else if (v < 65536) {
-        h[0] = (uint8_t)(major << 5 | 25);
-        h[1] = (uint8_t)(v >> 8);
-        h[2] = (uint8_t)v;
-        n = 3;
-    } else {
-        return false;
-    }
-    if (n > cap - *len)
-        return false;
-    memcpy(out + *len, h, n);
-    *len += n;
-    return true;
-}
-
 /* "component": ["flash", {"hex": "00"}]: each element of the
  * SUIT_Component_Identifier, a text string (its UTF-8 bytes) or
  * {"hex": "..."}, the same form as the policy's component prefixes. `arr`
@@ -119,6 +91,8 @@ get_component(json_t *arr, const char *path, uint8_t out[FWUP_SIM_MAX_COMPONENT_
 {
     size_t i;
     json_t *el;
+    struct fwup_enc e;
+    struct fwup_bytes b;
 
     *out_len = 0;
     if (arr == NULL) {
@@ -131,30 +105,45 @@ get_component(json_t *arr, const char *path, uint8_t out[FWUP_SIM_MAX_COMPONENT_
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 23)
         return fwup_diag_set(d, FWUP_E_DESC_TYPE, path,
                              "expected an array of 1 to 23 identifier elements");
-    put_head(out, FWUP_SIM_MAX_COMPONENT_ID, out_len, 4, json_array_size(arr));
+    /* The project's deterministic encoder, capped at what the device stores:
+     * the identifier is compared byte for byte with the manifest's, so it
+     * must be encoded exactly as fwup create encodes it. */
+    fwup_enc_init(&e, FWUP_SIM_MAX_COMPONENT_ID);
+    fwup_enc_array(&e, json_array_size(arr));
     json_array_foreach(arr, i, el) {
         const char *s = json_string_value(el);
         const char *h = json_string_value(json_object_get(el, "hex"));
+        uint8_t bin[FWUP_SIM_MAX_COMPONENT_ID];
         size_t n = s != NULL ? json_string_length(el) : h != NULL ? strlen(h) : 1;
-        size_t bl = s != NULL ? n : n / 2;
 
-        if ((s == NULL && h == NULL) || (h != NULL && n % 2 != 0))
+        if ((s == NULL && h == NULL) || (h != NULL && n % 2 != 0)) {
+            fwup_enc_release(&e);
             return fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
                                  "element %zu is not a string or {\"hex\": even-length hex}", i);
-        if (!put_head(out, FWUP_SIM_MAX_COMPONENT_ID, out_len, 2, bl) ||
-            bl > FWUP_SIM_MAX_COMPONENT_ID - *out_len)
-            return fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
-                                 "component identifier longer than %d bytes",
-                                 FWUP_SIM_MAX_COMPONENT_ID);
-        if (s != NULL) {
-            memcpy(out + *out_len, s, n);
-            *out_len += n;
-            continue;
         }
-        if (!fwup_hex_decode(h, n, out + *out_len, FWUP_SIM_MAX_COMPONENT_ID - *out_len))
-            return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "element %zu is not hex", i);
-        *out_len += n / 2;
+        if (s != NULL) {
+            fwup_enc_bstr(&e, (const uint8_t *)s, n);
+        } else if (fwup_hex_decode(h, n, bin, sizeof bin)) {
+            fwup_enc_bstr(&e, bin, n / 2);
+        } else {
+            fwup_enc_release(&e);
+            /* Too long for bin is reported as too long, like a long string. */
+            return n / 2 > sizeof bin
+                       ? fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
+                                       "component identifier longer than %d bytes",
+                                       FWUP_SIM_MAX_COMPONENT_ID)
+                       : fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "element %zu is not hex", i);
+        }
     }
+    if (fwup_enc_error(&e) != FWUP_OK) {
+        fwup_enc_release(&e);
+        return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "component identifier longer than %d bytes",
+                             FWUP_SIM_MAX_COMPONENT_ID);
+    }
+    b = fwup_enc_bytes(&e);
+    memcpy(out, b.ptr, b.len);
+    *out_len = b.len;
+    fwup_enc_release(&e);
     return FWUP_OK;
 }
 

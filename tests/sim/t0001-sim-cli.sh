@@ -20,6 +20,21 @@ expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T
     --vendor-domain example.com --model sim-board
 expect_err 'powers of two.*\(\$\.flash\) \[FWUP_E_DESC_VALUE\]'
 expect_no_file "$T/x/flash.bin"
+# Component identifiers: each element a string or {"hex": ...}, encoded as
+# fwup create encodes them, at most 64 bytes in all.
+jq '.component = [{"hex": "zz"}]' "$T/layout.json" >"$T/bad-layout.json"
+expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
+    --vendor-domain example.com --model sim-board
+expect_err 'element 0 is not hex \(\$\.component\) \[FWUP_E_DESC_VALUE\]'
+jq --arg s "$(printf 'a%.0s' $(seq 62))" '.component = ["x", $s]' "$T/layout.json" >"$T/bad-layout.json"
+expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
+    --vendor-domain example.com --model sim-board
+expect_err 'component identifier longer than 64 bytes \(\$\.component\)'
+jq '.component = [{"hex": "0"}]' "$T/layout.json" >"$T/bad-layout.json"
+expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
+    --vendor-domain example.com --model sim-board
+expect_err 'element 0 is not a string or \{"hex": even-length hex\}'
+expect_no_file "$T/x/flash.bin"
 # The device loads policies with the same loader as `fwup verify --policy`
 # (lib/policy): the same refusals, with the file and the JSON path, and the
 # same exit status 3 (malformed input) as `fwup verify --policy`.
