@@ -94,44 +94,6 @@ fwup_enc_key_from_kek(const uint8_t *kek, size_t len, struct fwup_enc_key **out,
     return FWUP_OK;
 }
 
-/* Read a small file (at most max bytes). The caller wipes and frees. */
-static uint8_t *
-read_small(const char *path, size_t max, size_t *len, enum fwup_err *err, struct fwup_diag *diag)
-{
-    FILE *f;
-    uint8_t *buf;
-    size_t n;
-
-    *len = 0;
-    if (path == NULL) {
-        *err = fwup_diag_set(diag, FWUP_E_INVALID_ARG, NULL, "no key file");
-        return NULL;
-    }
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        *err = fwup_diag_set(diag, FWUP_E_IO_OPEN, NULL, "cannot open key: %s", strerror(errno));
-        return NULL;
-    }
-    /* One byte more than max tells "exactly max" from "too big". */
-    buf = malloc(max + 1);
-    if (buf == NULL) {
-        fclose(f);
-        *err = fwup_diag_set(diag, FWUP_E_NO_MEMORY, NULL, "out of memory");
-        return NULL;
-    }
-    n = fread(buf, 1, max + 1, f);
-    if (ferror(f)) {
-        *err = fwup_diag_set(diag, FWUP_E_IO_READ, NULL, "cannot read key: %s", strerror(errno));
-        fclose(f);
-        fwup_wipe(buf, max + 1);
-        free(buf);
-        return NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 enum fwup_err
 fwup_enc_key_load_kek(const char *path, struct fwup_enc_key **out, struct fwup_diag *diag)
 {
@@ -142,7 +104,7 @@ fwup_enc_key_load_kek(const char *path, struct fwup_enc_key **out, struct fwup_d
     if (out == NULL)
         return FWUP_E_INVALID_ARG;
     *out = NULL;
-    buf = read_small(path, FWUP_ENC_KEK_LEN, &len, &rc, diag);
+    buf = fwup_key_file_read(path, FWUP_ENC_KEK_LEN, &len, &rc, diag);
     if (buf == NULL)
         return rc;
     if (len > FWUP_ENC_KEK_LEN)
@@ -154,18 +116,6 @@ fwup_enc_key_load_kek(const char *path, struct fwup_enc_key **out, struct fwup_d
     fwup_wipe(buf, FWUP_ENC_KEK_LEN + 1);
     free(buf);
     return rc;
-}
-
-/* Never prompt: fwup's encryption keys are unencrypted files (a device key
- * provisioned into fwup-sim, a recipient's public key). */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
 }
 
 enum fwup_err
@@ -181,7 +131,7 @@ fwup_enc_key_load_pem(const char *path, struct fwup_enc_key **out, struct fwup_d
     if (out == NULL)
         return FWUP_E_INVALID_ARG;
     *out = NULL;
-    buf = read_small(path, KEY_FILE_MAX, &len, &rc, diag);
+    buf = fwup_key_file_read(path, KEY_FILE_MAX, &len, &rc, diag);
     if (buf == NULL)
         return rc;
     if (len > KEY_FILE_MAX) {
@@ -194,11 +144,13 @@ fwup_enc_key_load_pem(const char *path, struct fwup_enc_key **out, struct fwup_d
         rc = fwup_ossl_fail(diag, FWUP_E_NO_MEMORY, "BIO");
         goto out;
     }
-    pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+    /* Never prompt: fwup's encryption keys are unencrypted files (a device
+     * key provisioned into fwup-sim, a recipient's public key). */
+    pkey = PEM_read_bio_PrivateKey(bio, NULL, fwup_no_passphrase, NULL);
     if (pkey == NULL) {
         ERR_clear_error();
         (void)BIO_reset(bio);
-        pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+        pkey = PEM_read_bio_PUBKEY(bio, NULL, fwup_no_passphrase, NULL);
         kind = FWUP_ENC_KEY_EC_PUB;
     }
     ERR_clear_error();

@@ -74,6 +74,21 @@ enum fwup_err fwup_hmac256(const uint8_t *key, size_t klen, struct fwup_bytes ms
 #define FWUP_PRIV_MAX 48  /* P-384 scalar */
 #define FWUP_SPKI_MAX 120 /* P-384 SubjectPublicKeyInfo: 23 + 97 */
 
+/*
+ * Read a key file of at most max bytes into a fresh buffer of max + 1 bytes
+ * (*len == max + 1 says the file is larger: callers refuse it with their own
+ * message). The bytes may be secret: the caller wipes max + 1 bytes
+ * (fwup_wipe) before free(). NULL with *err and diag set on error
+ * (FWUP_E_INVALID_ARG for a NULL path, FWUP_E_IO_OPEN, FWUP_E_IO_READ,
+ * FWUP_E_NO_MEMORY).
+ */
+uint8_t *fwup_key_file_read(const char *path, size_t max, size_t *len, enum fwup_err *err,
+                            struct fwup_diag *diag);
+
+/* OpenSSL passphrase callback that never supplies one: loading a public key
+ * or an unencrypted key file must not prompt on the terminal. */
+int fwup_no_passphrase(char *buf, int size, int rwflag, void *u);
+
 /* EC: the uncompressed point 04 || x || y; Ed25519: the 32 key bytes. */
 struct fwup_raw_pub {
     enum fwup_v_key_type type;

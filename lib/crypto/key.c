@@ -31,18 +31,20 @@ fwup_sha256(const uint8_t *p, size_t n, uint8_t out[32])
     SHA256(p != NULL ? p : empty, n, out);
 }
 
-/*
- * Read a small file into memory. The bytes may be a private key: the caller
- * wipes them (fwup_wipe) before free(). Returns NULL with *err set.
- */
-static uint8_t *
-slurp(const char *path, size_t max, size_t *len, enum fwup_err *err, struct fwup_diag *diag)
+uint8_t *
+fwup_key_file_read(const char *path, size_t max, size_t *len, enum fwup_err *err,
+                   struct fwup_diag *diag)
 {
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t n = 0;
+    FILE *f;
+    uint8_t *buf;
+    size_t n;
 
     *len = 0;
+    if (path == NULL) {
+        *err = fwup_diag_set(diag, FWUP_E_INVALID_ARG, NULL, "no key file");
+        return NULL;
+    }
+    f = fopen(path, "rb");
     if (f == NULL) {
         *err = fwup_diag_set(diag, FWUP_E_IO_OPEN, NULL, "cannot open key: %s", strerror(errno));
         return NULL;
@@ -57,26 +59,34 @@ slurp(const char *path, size_t max, size_t *len, enum fwup_err *err, struct fwup
     n = fread(buf, 1, max + 1, f);
     if (ferror(f)) {
         *err = fwup_diag_set(diag, FWUP_E_IO_READ, NULL, "cannot read key: %s", strerror(errno));
-        goto fail;
-    }
-    if (n > max) {
-        *err = fwup_diag_set(diag, FWUP_E_KEY_FORMAT, NULL, "key file larger than %zu bytes", max);
-        goto fail;
+        fclose(f);
+        fwup_wipe(buf, max + 1);
+        free(buf);
+        return NULL;
     }
     fclose(f);
     *len = n;
     return buf;
-fail:
-    fclose(f);
-    fwup_wipe(buf, max + 1);
-    free(buf);
-    return NULL;
 }
 
-/* Passphrase callback that never supplies one: loading a PUBLIC key must not
- * prompt (OpenSSL's default callback would read the terminal). */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
+/* fwup_key_file_read, with a file over max refused. */
+static uint8_t *
+slurp(const char *path, size_t max, size_t *len, enum fwup_err *err, struct fwup_diag *diag)
+{
+    uint8_t *buf = fwup_key_file_read(path, max, len, err, diag);
+
+    if (buf != NULL && *len > max) {
+        *err = fwup_diag_set(diag, FWUP_E_KEY_FORMAT, NULL, "key file larger than %zu bytes", max);
+        fwup_wipe(buf, max + 1);
+        free(buf);
+        *len = 0;
+        return NULL;
+    }
+    return buf;
+}
+
+int
+fwup_no_passphrase(char *buf, int size, int rwflag, void *u)
 {
     (void)buf;
     (void)size;
@@ -272,12 +282,12 @@ fwup_key_load_public(const char *path, struct fwup_v_key *key, struct fwup_diag 
         rc = fwup_ossl_fail(diag, FWUP_E_NO_MEMORY, "BIO");
         goto out;
     }
-    pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+    pkey = PEM_read_bio_PUBKEY(bio, NULL, fwup_no_passphrase, NULL);
     if (pkey == NULL) {
         /* Not a public key: maybe a PEM private key (take its public half). */
         ERR_clear_error();
         (void)BIO_reset(bio);
-        pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, fwup_no_passphrase, NULL);
     }
     if (pkey == NULL) {
         /* Last chance: a bare DER SubjectPublicKeyInfo. */
