@@ -132,6 +132,11 @@ struct plat {
     const uint8_t *plain;
     size_t plain_len;
     uint64_t now; /* the now hook's answer */
+    /* The view hook (memory-mapped components): VIEW_NONE answers
+     * FWUP_E_UNSUPPORTED, VIEW_MAP maps the component, VIEW_BROKEN fails. */
+    enum { VIEW_NONE, VIEW_MAP, VIEW_BROKEN } view_mode;
+    uint8_t *mapped[FWUP_V_MAX_COMPONENTS]; /* the mappings handed out (freed by fx_release) */
+    int views, reads;
 };
 
 static void
@@ -271,6 +276,7 @@ static enum fwup_err
 p_read(void *ctx, const struct fwup_v_component *c, uint64_t off, uint8_t *buf, size_t n)
 {
     struct plat *p = ctx;
+    p->reads++;
     const struct comp *k = &p->c[c->index];
     cr_assert(k->present && off + n <= k->size, "read past the component");
     if (k->bytes != NULL) {
@@ -316,6 +322,31 @@ p_invoke(void *ctx, const struct fwup_v_component *c, struct fwup_bytes args)
     struct plat *p = ctx;
     (void)args;
     logf_(p, "invoke%u", c->index);
+    return FWUP_OK;
+}
+
+/* The component's bytes as one mapping (what XIP flash gives a device). */
+static enum fwup_err
+p_view(void *ctx, const struct fwup_v_component *c, struct fwup_bytes *out)
+{
+    struct plat *p = ctx;
+    const struct comp *k = &p->c[c->index];
+    p->views++;
+    if (p->view_mode == VIEW_NONE)
+        return FWUP_E_UNSUPPORTED;
+    if (p->view_mode == VIEW_BROKEN)
+        return FWUP_E_IO_READ;
+    out->ptr = NULL;
+    out->len = 0;
+    if (!k->present)
+        return FWUP_OK; /* empty: a view of length 0 */
+    free(p->mapped[c->index]);
+    p->mapped[c->index] = malloc(k->size + 1u);
+    cr_assert_not_null(p->mapped[c->index]);
+    for (uint64_t i = 0; i < k->size; i++)
+        p->mapped[c->index][i] = k->bytes != NULL ? k->bytes[i] : pattern(k->seed, i);
+    out->ptr = p->mapped[c->index];
+    out->len = (size_t)k->size;
     return FWUP_OK;
 }
 
@@ -419,6 +450,8 @@ fx_release(struct fx *f)
     fwup_key_release(&f->key);
     fwup_crypto_free(f->w.real);
     free(f->env);
+    for (int i = 0; i < FWUP_V_MAX_COMPONENTS; i++)
+        free(f->p.mapped[i]);
 }
 
 /* Load an envelope and authenticate it with KEY-A (or an HMAC key). */
@@ -471,6 +504,88 @@ Test(process, example0_invoke_refuses_a_tampered_image)
     preload(&f, 0, "http://example.com/file2.bin"); /* the wrong image */
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
     cr_assert_eq(f.diag.suit_key, 7, "fails in validate");
+    cr_assert_str_eq(f.p.log, "", "never invoked");
+    fx_release(&f);
+}
+
+/* A device that maps its flash: image-match hashes the mapping in one call
+ * and never reads through the chunk buffer; the verdicts are the same. */
+Test(process, image_match_hashes_a_mapped_component_in_place)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    preload(&f, 0, "http://example.com/file.bin");
+    f.hooks.view = p_view;
+    f.p.view_mode = VIEW_MAP;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag code %u", f.diag.code);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    cr_assert_eq(f.p.views, 1);
+    cr_assert_eq(f.p.reads, 0, "no chunked read when the component is mapped");
+    cr_assert_eq(f.w.hashed, 34768, "the whole image, the signed image-size");
+    fx_release(&f);
+}
+
+Test(process, image_match_refuses_a_tampered_mapped_image)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    preload(&f, 0, "http://example.com/file2.bin"); /* the wrong image */
+    f.hooks.view = p_view;
+    f.p.view_mode = VIEW_MAP;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
+    cr_assert_eq(f.diag.suit_key, 7, "fails in validate");
+    cr_assert_str_eq(f.p.log, "", "never invoked");
+    fx_release(&f);
+}
+
+Test(process, image_match_fails_on_an_empty_or_short_mapping)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    f.hooks.view = p_view;
+    f.p.view_mode = VIEW_MAP;
+    /* nothing installed: a view of length 0, a failed condition, not a crash */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
+    cr_assert_eq(f.p.reads, 0);
+    /* one byte short of the signed image-size */
+    preload(&f, 0, "http://example.com/file.bin");
+    f.p.c[0].size = 34767;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
+    cr_assert_str_eq(f.p.log, "", "never invoked");
+    fx_release(&f);
+}
+
+Test(process, image_match_reads_when_the_component_cannot_be_mapped)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    preload(&f, 0, "http://example.com/file.bin");
+    f.hooks.view = p_view;
+    f.p.view_mode = VIEW_NONE; /* FWUP_E_UNSUPPORTED: use size + read */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag code %u", f.diag.code);
+    cr_assert_str_eq(f.p.log, "invoke0");
+    cr_assert_eq(f.p.views, 1);
+    cr_assert_eq(f.p.reads, (34768 + FWUP_V_CHUNK - 1) / FWUP_V_CHUNK);
+    fx_release(&f);
+}
+
+Test(process, image_match_aborts_when_the_mapping_fails)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    preload(&f, 0, "http://example.com/file.bin");
+    f.hooks.view = p_view;
+    f.p.view_mode = VIEW_BROKEN;
+    /* A platform error is not a soft condition failure: the procedure stops. */
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_IO_READ);
+    cr_assert_eq(f.diag.code, FWUP_E_IO_READ);
+    cr_assert_eq(f.diag.suit_key, 7);
+    cr_assert_eq(f.p.reads, 0);
     cr_assert_str_eq(f.p.log, "", "never invoked");
     fx_release(&f);
 }

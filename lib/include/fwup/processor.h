@@ -172,7 +172,8 @@ struct fwup_v_component {
  *
  * Payload bytes never pass through the processor in one piece: fetch streams
  * them into storage inside the platform; image-match reads them back through
- * `read` in chunks of FWUP_V_CHUNK bytes (a buffer on the processor's stack).
+ * `read` in chunks of FWUP_V_CHUNK bytes (a buffer on the processor's stack),
+ * or hashes them in place when the platform maps the component (`view`).
  */
 struct fwup_v_platform {
     void *ctx;
@@ -231,12 +232,20 @@ struct fwup_v_platform {
      * condition fails: an expiry nobody can check is not a pass. */
     enum fwup_err (*now)(void *ctx, uint64_t *utc_seconds);
 
-    /* Optional (may be NULL): a read-only view of a dependency envelope that
-     * was fetched by URI into component c (memory-mapped flash or a RAM
-     * staging buffer), for dependency-integrity ([TD] §5.6.1). Integrated
-     * dependencies ("#name") never reach it: they are read in place in the
-     * envelope. The view must stay unchanged until fwup_v_process returns.
-     * FWUP_E_FETCH if c holds nothing yet. */
+    /* Optional (may be NULL): a read-only view of the content of component
+     * c, for a platform that can map it (memory-mapped flash, a RAM staging
+     * buffer); out->len is the content length, as `size` would say.
+     * Two users:
+     *  - dependency-integrity ([TD] §5.6.1) reads a dependency envelope that
+     *    was fetched by URI through it (required then; integrated
+     *    dependencies, "#name", are read in place in the envelope);
+     *  - image-match hashes a mapped component in one call instead of
+     *    reading it FWUP_V_CHUNK bytes at a time.
+     * An empty component is a view of length 0 (image-match then fails as
+     * a condition, dependency-integrity with FWUP_E_FETCH). FWUP_E_UNSUPPORTED:
+     * c cannot be mapped (image-match then uses `size` and `read`); any other
+     * error aborts the procedure. The view must stay unchanged until
+     * fwup_v_process returns or a directive changes c. */
     enum fwup_err (*view)(void *ctx, const struct fwup_v_component *c, struct fwup_bytes *out);
 
     /* Optional (may be NULL): one record per command executed, for SUIT
