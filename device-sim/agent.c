@@ -21,7 +21,9 @@
  *     Cut anywhere here: only the target slot changed, and the log does not
  *     name it as bootable (step 2), so the bootloader never looks at it.
  *  4. The processor checks the written image (image-match reads it back
- *     through the read hook). Read only.
+ *     through the read hook). Read only. An image that no image-match
+ *     passed on after it was written (or, decrypted, whose AEAD tag did not
+ *     verify it) is never committed.
  *  5. Write the envelope after the image (aligned to the write size). Cut:
  *     as in 3.
  *  6. COMMIT: append one state record naming the target slot TRIAL, with the
@@ -66,6 +68,10 @@ struct sink {
     uint32_t pos;          /* content bytes received */
     bool writing;          /* between write_begin and write_end */
     bool written;          /* the content was completely written */
+    /* The content was authenticated after it was written: an image-match
+     * on it passed, or it was decrypted with an AEAD whose tag verified. */
+    bool checked;
+    bool aead;             /* dec is A128GCM: final() authenticates the plaintext */
     uint64_t erases;
     struct fwup_decrypt *dec; /* the bytes arriving are ciphertext: decrypt while storing */
 };
@@ -79,6 +85,7 @@ struct agent {
     struct sink stage; /* the staging component (layout.has_staging) */
     bool touched;      /* the target slot's state record was handled (step 2) */
     bool wrote;        /* the update has written to the flash (any partition) */
+    int64_t img_index; /* the processor's index of the image component (-1: none yet) */
     uint8_t *dbuf;     /* plaintext out of the decryptor, DEC_CHUNK bytes */
 };
 
@@ -172,7 +179,13 @@ flush_page(struct agent *a, struct sink *k, uint32_t fill)
 static enum fwup_err
 h_component_ok(void *ctx, const struct fwup_v_component *c, bool *ok)
 {
-    *ok = sink_of(ctx, c) != NULL;
+    struct agent *a = ctx;
+
+    *ok = sink_of(a, c) != NULL;
+    /* Each identifier has one index for the whole procedure (dependencies
+     * share their dependent's, processor.h): the records name it. */
+    if (is_ours(a, c))
+        a->img_index = c->index;
     return FWUP_OK;
 }
 
@@ -235,6 +248,9 @@ start_decrypt(struct agent *a, struct sink *k, struct fwup_bytes info)
     e = fwup_enc_info_parse(info.ptr, info.len, pi, a->d);
     if (e == FWUP_OK)
         e = fwup_decrypt_new(pi, a->s->dec_key, &k->dec, a->d);
+    /* A128GCM authenticates what it decrypts; A128CTR does not, and its
+     * plaintext still needs an image-match. */
+    k->aead = (pi->alg == 1);
     free(pi);
     return e;
 }
@@ -351,6 +367,7 @@ h_write_end(void *ctx, const struct fwup_v_component *c)
     e = flush_page(a, k, k->pos - k->page_off);
     k->writing = false;
     k->written = e == FWUP_OK;
+    k->checked = k->written && k->aead; /* the tag verified above */
     return e;
 }
 
@@ -490,8 +507,14 @@ static void
 h_record(void *ctx, int32_t section, uint32_t offset, uint32_t component, int32_t command,
          enum fwup_err result, uint32_t rep_policy)
 {
-    struct fwup_sim *s = ((struct agent *)ctx)->s;
+    struct agent *a = ctx;
+    struct fwup_sim *s = a->s;
 
+    /* The commit rule (fwup_sim_install): an image-match that passed on the
+     * image once it was completely written. */
+    if (command == FWUP_SUIT_CMD_IMAGE_MATCH && result == FWUP_OK &&
+        (int64_t)component == a->img_index && a->img.written)
+        a->img.checked = true;
     if (s->attempt != NULL)
         fwup_sim_attempt_note(s->attempt, section, offset, component, command, result,
                               rep_policy);
@@ -547,6 +570,7 @@ fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char 
     memset(res, 0, sizeof *res);
     res->slot = -1;
     memset(&a, 0, sizeof a);
+    a.img_index = -1;
     if (len > FWUP_SIM_MAX_ENVELOPE)
         return fwup_diag_set(d, FWUP_E_IO_TOO_BIG, NULL, "envelope larger than %zu bytes",
                              FWUP_SIM_MAX_ENVELOPE);
@@ -622,6 +646,18 @@ fwup_sim_install(struct fwup_sim *s, const uint8_t *env, size_t len, const char 
     if (!a.img.written) {
         e = fwup_diag_set(d, FWUP_E_DIRECTIVE_FAILED, NULL,
                           "the manifest installed no image into the slot");
+        goto fail_record;
+    }
+    /* Commit only content this update authenticated. Without the rule a
+     * manifest that writes and never checks would commit a slot the
+     * bootloader then refuses (it verifies the image digest before every
+     * invoke), and a slot's worth of erases would be spent for nothing.
+     * Step 4 of the header comment, made a requirement. */
+    if (!a.img.checked) {
+        e = fwup_diag_set(d, FWUP_E_DIRECTIVE_FAILED, NULL,
+                          "the manifest never checked the image it installed (no image-match "
+                          "passed on it after it was written, no authenticated decryption): "
+                          "not committed");
         goto fail_record;
     }
     env_off = (a.img.pos + ws - 1) / ws * ws;

@@ -28,7 +28,7 @@ it right after the fetch, before anything is decrypted.
 
 usage: mkenv.py -o OUT --seq N --vendor UUID --class UUID [--device UUID]
                 --payload FILE [--uri URI | --integrated] -k KEY.pem [-k ...]
-                [--staging HEX --ciphertext FILE --enc-info FILE]
+                [--staging HEX --ciphertext FILE --enc-info FILE] [--no-image-match]
 """
 import argparse
 import hashlib
@@ -94,6 +94,8 @@ def main():
     ap.add_argument("--enc-info", help="SUIT_Encryption_Info of the copy into the image")
     ap.add_argument("--ct-digest", action="store_true",
                     help="image-match the ciphertext in staging before the copy ([ENC] §4.3)")
+    ap.add_argument("--no-image-match", action="store_true",
+                    help="no image-match in install or validate: writes an image it never checks")
     a = ap.parse_args()
 
     data = open(a.payload, "rb").read()
@@ -120,6 +122,9 @@ def main():
         # With several components every sequence selects first (§6.2).
         shared = [12, 0] + shared
     validate, invoke = [3, 15], [23, 2]
+    if a.no_image_match:
+        assert install[-2:] == [3, 15]
+        install, validate = install[:-2], []
     if a.staging:
         validate, invoke = [12, 0] + validate, [12, 0] + invoke
     manifest = {

@@ -55,6 +55,29 @@ expect_exit 0 "$FWUP_SIM" status "$T/d" --json
 checks=$((checks + 1))
 [ "$(jq -r '.last_install.result' "$T/out")" != FWUP_OK ] || fail "failed install not recorded"
 
+# An authentic manifest that writes the image and never checks it (no
+# image-match anywhere): the device does not commit what nobody verified.
+# The slot was written (the install got that far), so the state log says
+# EMPTY for it and records the failure; v1 still boots.
+# shellcheck disable=SC2086
+python3 "$SIMTESTS/mkenv.py" -o "$T/unchecked.suit" --seq 5 --payload "$P/fw2.bin" \
+    --vendor "$VENDOR" --class "$CLASS" --no-image-match $AB || fail "unchecked: mkenv"
+expect_exit 1 "$FWUP_SIM" install "$T/d" "$T/unchecked.suit" --payloads "$P" --json
+expect_out 'DIRECTIVE_FAILED'
+expect_out 'never checked the image it installed'
+checks=$((checks + 1))
+[ "$(jq -r '.flash.operations' "$T/out")" -gt 0 ] || fail "unchecked: the refusal came before the write"
+boot_json "$T/d"
+checks=$((checks + 1))
+[ "$BOOT_SEQ" = 1 ] || fail "unchecked image: booted $BOOT_SEQ"
+expect_exit 0 "$FWUP_SIM" status "$T/d" --json
+checks=$((checks + 1))
+[ "$(jq -r '.last_install.result' "$T/out")" = FWUP_E_DIRECTIVE_FAILED ] ||
+    fail "unchecked: last install $(jq -r '.last_install.result' "$T/out")"
+checks=$((checks + 1))
+[ "$(jq -r '.slots[] | select(.name == "B") | .state' "$T/out")" = empty ] ||
+    fail "unchecked: slot B $(jq -c '.slots' "$T/out")"
+
 # The right device id is accepted.
 mkenv "$T/v6.suit" 6 fw2.bin --device "$DEVICE"
 expect_exit 0 "$FWUP_SIM" install "$T/d" "$T/v6.suit" --payloads "$P"
