@@ -343,10 +343,11 @@ fwup_v_decode_map(struct fwup_verifier *v, struct fwup_v_span s, uint8_t scope, 
         return (enum fwup_err)v->diag.code;
     /* The lowest required key missing, for the diagnostic. */
     need &= ~map.seen;
-    for (k = 1; k < 32; k++)
-        if (need & (1u << k))
-            return fwup_v_fail_at(v, FWUP_E_SUIT_MISSING, s.off, scope, (int32_t)k);
-    return FWUP_OK;
+    if (need == 0)
+        return FWUP_OK;
+    for (k = 1; (need & (1u << k)) == 0; k++)
+        ;
+    return fwup_v_fail_at(v, FWUP_E_SUIT_MISSING, s.off, scope, (int32_t)k);
 }
 
 static enum fwup_err
