@@ -11,6 +11,7 @@
 
 #include "fwup/enc.h"
 #include "fwup/hex.h"
+#include "fwup/policy.h"
 
 static enum fwup_err
 get_u32(json_t *obj, const char *key, const char *path, bool required, uint32_t *out,
@@ -81,10 +82,10 @@ get_part(json_t *parts, const char *name, const struct fwup_flash_geom *g,
     return FWUP_OK;
 }
 
-/* "component": ["flash", {"hex": "00"}]: each element of the
- * SUIT_Component_Identifier, a text string (its UTF-8 bytes) or
- * {"hex": "..."}, the same form as the policy's component prefixes. `arr`
- * NULL: the default [h'00'], the component of the draft's examples. */
+/* "component": ["flash", {"hex": "00"}]: the SUIT_Component_Identifier,
+ * each element in the form of the policy's component prefixes
+ * (fwup_policy_id_element). `arr` NULL: the default [h'00'], the component
+ * of the draft's examples. */
 static enum fwup_err
 get_component(json_t *arr, const char *path, uint8_t out[FWUP_SIM_MAX_COMPONENT_ID],
               size_t *out_len, struct fwup_diag *d)
@@ -111,28 +112,10 @@ get_component(json_t *arr, const char *path, uint8_t out[FWUP_SIM_MAX_COMPONENT_
     fwup_enc_init(&e, FWUP_SIM_MAX_COMPONENT_ID);
     fwup_enc_array(&e, json_array_size(arr));
     json_array_foreach(arr, i, el) {
-        const char *s = json_string_value(el);
-        const char *h = json_string_value(json_object_get(el, "hex"));
-        uint8_t bin[FWUP_SIM_MAX_COMPONENT_ID];
-        size_t n = s != NULL ? json_string_length(el) : h != NULL ? strlen(h) : 1;
-
-        if ((s == NULL && h == NULL) || (h != NULL && n % 2 != 0)) {
+        const char *why = fwup_policy_id_element(&e, el);
+        if (why != NULL) {
             fwup_enc_release(&e);
-            return fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
-                                 "element %zu is not a string or {\"hex\": even-length hex}", i);
-        }
-        if (s != NULL) {
-            fwup_enc_bstr(&e, (const uint8_t *)s, n);
-        } else if (fwup_hex_decode(h, n, bin, sizeof bin)) {
-            fwup_enc_bstr(&e, bin, n / 2);
-        } else {
-            fwup_enc_release(&e);
-            /* Too long for bin is reported as too long, like a long string. */
-            return n / 2 > sizeof bin
-                       ? fwup_diag_set(d, FWUP_E_DESC_VALUE, path,
-                                       "component identifier longer than %d bytes",
-                                       FWUP_SIM_MAX_COMPONENT_ID)
-                       : fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "element %zu is not hex", i);
+            return fwup_diag_set(d, FWUP_E_DESC_VALUE, path, "element %zu: %s", i, why);
         }
     }
     if (fwup_enc_error(&e) != FWUP_OK) {

@@ -131,33 +131,39 @@ check_keys(json_t *o, const char *const *known, const char *path, struct fwup_di
     return FWUP_OK;
 }
 
-/* One component id element: a string (its UTF-8 bytes) or {"hex": "..."}. */
-static enum fwup_err
-encode_element(struct fwup_enc *e, json_t *el, size_t a, size_t i, size_t j,
-               struct fwup_diag *d)
+const char *
+fwup_policy_id_element(struct fwup_enc *e, const json_t *el)
 {
-    static const char *const hex_keys[] = {"hex", NULL};
-    uint8_t buf[FWUP_POLICY_MAX_PREFIXES];
-    char path[96];
-    json_t *h;
+    const json_t *h;
+    const char *hex;
+    size_t n;
+    bool ok;
 
     if (json_is_string(el)) {
         fwup_enc_bstr(e, (const uint8_t *)json_string_value(el), json_string_length(el));
-        return FWUP_OK;
+        return NULL;
     }
-    jp(path, "$.anchors[%zu].components[%zu][%zu]", a, i, j);
     h = json_object_get(el, "hex");
     if (!json_is_object(el) || !json_is_string(h))
-        return fwup_diag_set(d, FWUP_E_POLICY_INVALID, path,
-                             "an id element is a string or {\"hex\": \"...\"}");
-    if (check_keys(el, hex_keys, path, d) != FWUP_OK)
-        return FWUP_E_POLICY_INVALID;
-    if (!fwup_hex_decode(json_string_value(h), json_string_length(h), buf, sizeof buf))
-        return fwup_diag_set(d, FWUP_E_POLICY_INVALID, path,
-                             "\"hex\" must be pairs of hex digits (at most %zu bytes)",
-                             sizeof buf);
-    fwup_enc_bstr(e, buf, json_string_length(h) / 2);
-    return FWUP_OK;
+        return "an id element is a string or {\"hex\": \"...\"}";
+    /* One key: a second one ("hex" and "text", say) would leave a reader
+     * guessing which bytes were meant. */
+    if (json_object_size(el) != 1)
+        return "{\"hex\": ...} takes no other key";
+    hex = json_string_value(h);
+    n = json_string_length(h);
+    ok = n % 2 == 0;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = fwup_hex_digit(hex[i]) >= 0;
+    if (!ok)
+        return "\"hex\" must be pairs of hex digits";
+    /* Straight into the encoder, whose limit is the caller's. */
+    fwup_enc_bstr_head(e, n / 2);
+    for (size_t i = 0; i < n; i += 2) {
+        uint8_t b = (uint8_t)(fwup_hex_digit(hex[i]) << 4 | fwup_hex_digit(hex[i + 1]));
+        fwup_enc_raw(e, &b, 1);
+    }
+    return NULL;
 }
 
 /* "components": [[element, ...], ...] -> CBOR [* [* bstr]], owned by p. */
@@ -184,10 +190,12 @@ encode_prefixes(struct fwup_policy *p, size_t a, json_t *comps, struct fwup_diag
         }
         fwup_enc_array(&e, json_array_size(pre));
         json_array_foreach(pre, j, el) {
-            rc = encode_element(&e, el, a, i, j, d);
-            if (rc != FWUP_OK) {
+            const char *why = fwup_policy_id_element(&e, el);
+            if (why != NULL) {
                 fwup_enc_release(&e);
-                return rc;
+                return fwup_diag_set(d, FWUP_E_POLICY_INVALID,
+                                     jp(path, "$.anchors[%zu].components[%zu][%zu]", a, i, j),
+                                     "%s", why);
             }
         }
     }

@@ -25,7 +25,7 @@ expect_no_file "$T/x/flash.bin"
 jq '.component = [{"hex": "zz"}]' "$T/layout.json" >"$T/bad-layout.json"
 expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
     --vendor-domain example.com --model sim-board
-expect_err 'element 0 is not hex \(\$\.component\) \[FWUP_E_DESC_VALUE\]'
+expect_err 'element 0: "hex" must be pairs of hex digits \(\$\.component\) \[FWUP_E_DESC_VALUE\]'
 jq --arg s "$(printf 'a%.0s' $(seq 62))" '.component = ["x", $s]' "$T/layout.json" >"$T/bad-layout.json"
 expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
     --vendor-domain example.com --model sim-board
@@ -33,7 +33,15 @@ expect_err 'component identifier longer than 64 bytes \(\$\.component\)'
 jq '.component = [{"hex": "0"}]' "$T/layout.json" >"$T/bad-layout.json"
 expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
     --vendor-domain example.com --model sim-board
-expect_err 'element 0 is not a string or \{"hex": even-length hex\}'
+expect_err 'element 0: "hex" must be pairs of hex digits'
+jq '.component = [{"hex": "00", "text": "x"}]' "$T/layout.json" >"$T/bad-layout.json"
+expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
+    --vendor-domain example.com --model sim-board
+expect_err 'element 0: \{"hex": \.\.\.\} takes no other key \(\$\.component\)'
+jq '.component = ["flash", 5]' "$T/layout.json" >"$T/bad-layout.json"
+expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
+    --vendor-domain example.com --model sim-board
+expect_err 'element 1: an id element is a string or \{"hex": "\.\.\."\}'
 expect_no_file "$T/x/flash.bin"
 # The device loads policies with the same loader as `fwup verify --policy`
 # (lib/policy): the same refusals, with the file and the JSON path, and the

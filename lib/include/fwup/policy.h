@@ -80,6 +80,21 @@ FWUP_API FWUP_NODISCARD enum fwup_err fwup_policy_add_anchor(struct fwup_policy 
 FWUP_API FWUP_NODISCARD enum fwup_err fwup_policy_load(struct fwup_policy *p, const char *path,
                                                        struct fwup_diag *d);
 
+/*
+ * One element of a component identifier written in JSON, the form of a
+ * policy's "components" prefixes and of fwup-sim's layout "component": a
+ * text string (its UTF-8 bytes) or {"hex": "..."} (the bytes the pairs of
+ * hex digits spell, nothing else in the object). Appended to e as a bstr,
+ * encoded as fwup create encodes it, so that identifiers compare byte for
+ * byte with a manifest's. e's own limit bounds the length (its sticky
+ * error, checked by the caller).
+ * Returns NULL, or a static one-line reason for the caller's diagnostic,
+ * which adds the JSON path. el is a jansson json_t (borrowed).
+ */
+struct json_t;
+struct fwup_enc;
+FWUP_API const char *fwup_policy_id_element(struct fwup_enc *e, const struct json_t *el);
+
 #ifdef __cplusplus
 }
 #endif
