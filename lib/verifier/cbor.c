@@ -250,38 +250,10 @@ fwup_v_get(struct fwup_vcbor *r, uint8_t major, struct fwup_vcbor_item *it)
     return FWUP_OK;
 }
 
-enum fwup_err
-fwup_v_count(struct fwup_vcbor *r, uint8_t major, uint32_t *n)
-{
-    struct fwup_vcbor_item it;
-    size_t left = 0;
-    int b = small(r, &left);
-    enum fwup_err e;
-
-    if (b >= 0 && (unsigned)b >> 5 == major && small_fits(major, (uint32_t)b & 0x1f, left)) {
-        *n = (uint32_t)b & 0x1f;
-        r->pos++;
-        return FWUP_OK;
-    }
-    e = fwup_v_get(r, major, &it);
-
-    if (e != FWUP_OK)
-        return e;
-#if SIZE_MAX > UINT32_MAX
-    /* decode_head bounds a count by the bytes left, so this only fires for
-     * a buffer of 4 GiB or more (64-bit hosts; on 32-bit targets it cannot
-     * happen): a count that large cannot be honest there either. */
-    if (it.val > UINT32_MAX)
-        return fwup_vcbor_fail(r, FWUP_E_CBOR_TRUNCATED, it.off);
-#endif
-    *n = (uint32_t)it.val;
-    return FWUP_OK;
-}
-
 /* The value of a head of one expected major type, not a string: the
  * shared body of the typed reads below (one copy instead of one per type),
  * fast path first. */
-static enum fwup_err
+static inline enum fwup_err
 get_val(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
 {
     struct fwup_vcbor_item it;
@@ -298,6 +270,26 @@ get_val(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
     if (e == FWUP_OK)
         *v = it.val;
     return e;
+}
+
+enum fwup_err
+fwup_v_count(struct fwup_vcbor *r, uint8_t major, uint32_t *n)
+{
+    size_t at = r->pos;
+    uint64_t v;
+    enum fwup_err e = get_val(r, major, &v);
+
+    if (e != FWUP_OK)
+        return e;
+#if SIZE_MAX > UINT32_MAX
+    /* decode_head bounds a count by the bytes left, so this only fires for
+     * a buffer of 4 GiB or more (64-bit hosts; on 32-bit targets it cannot
+     * happen): a count that large cannot be honest there either. */
+    if (v > UINT32_MAX)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TRUNCATED, at);
+#endif
+    *n = (uint32_t)v;
+    return FWUP_OK;
 }
 
 enum fwup_err

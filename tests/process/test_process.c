@@ -508,16 +508,26 @@ Test(process, example0_invoke_refuses_a_tampered_image)
     fx_release(&f);
 }
 
+/* Example 0 on a device whose view hook answers `mode` (VIEW_MAP: it maps
+ * its flash), with the image at `uri` installed in component 0 (NULL:
+ * nothing installed). */
+static void
+fx_example0_viewed(struct fx *f, const char *uri, int mode)
+{
+    fx_init(f);
+    fx_load(f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    if (uri != NULL)
+        preload(f, 0, uri);
+    f->hooks.view = p_view;
+    f->p.view_mode = mode;
+}
+
 /* A device that maps its flash: image-match hashes the mapping in one call
  * and never reads through the chunk buffer; the verdicts are the same. */
 Test(process, image_match_hashes_a_mapped_component_in_place)
 {
     struct fx f;
-    fx_init(&f);
-    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
-    preload(&f, 0, "http://example.com/file.bin");
-    f.hooks.view = p_view;
-    f.p.view_mode = VIEW_MAP;
+    fx_example0_viewed(&f, "http://example.com/file.bin", VIEW_MAP);
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag code %u", f.diag.code);
     cr_assert_str_eq(f.p.log, "invoke0");
     cr_assert_eq(f.p.views, 1);
@@ -529,11 +539,7 @@ Test(process, image_match_hashes_a_mapped_component_in_place)
 Test(process, image_match_refuses_a_tampered_mapped_image)
 {
     struct fx f;
-    fx_init(&f);
-    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
-    preload(&f, 0, "http://example.com/file2.bin"); /* the wrong image */
-    f.hooks.view = p_view;
-    f.p.view_mode = VIEW_MAP;
+    fx_example0_viewed(&f, "http://example.com/file2.bin", VIEW_MAP); /* the wrong image */
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
     cr_assert_eq(f.diag.suit_key, 7, "fails in validate");
     cr_assert_str_eq(f.p.log, "", "never invoked");
@@ -543,10 +549,7 @@ Test(process, image_match_refuses_a_tampered_mapped_image)
 Test(process, image_match_fails_on_an_empty_or_short_mapping)
 {
     struct fx f;
-    fx_init(&f);
-    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
-    f.hooks.view = p_view;
-    f.p.view_mode = VIEW_MAP;
+    fx_example0_viewed(&f, NULL, VIEW_MAP);
     /* nothing installed: a view of length 0, a failed condition, not a crash */
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
     cr_assert_eq(f.p.reads, 0);
@@ -561,11 +564,7 @@ Test(process, image_match_fails_on_an_empty_or_short_mapping)
 Test(process, image_match_reads_when_the_component_cannot_be_mapped)
 {
     struct fx f;
-    fx_init(&f);
-    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
-    preload(&f, 0, "http://example.com/file.bin");
-    f.hooks.view = p_view;
-    f.p.view_mode = VIEW_NONE; /* FWUP_E_UNSUPPORTED: use size + read */
+    fx_example0_viewed(&f, "http://example.com/file.bin", VIEW_NONE); /* size + read */
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag code %u", f.diag.code);
     cr_assert_str_eq(f.p.log, "invoke0");
     cr_assert_eq(f.p.views, 1);
@@ -576,11 +575,7 @@ Test(process, image_match_reads_when_the_component_cannot_be_mapped)
 Test(process, image_match_aborts_when_the_mapping_fails)
 {
     struct fx f;
-    fx_init(&f);
-    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
-    preload(&f, 0, "http://example.com/file.bin");
-    f.hooks.view = p_view;
-    f.p.view_mode = VIEW_BROKEN;
+    fx_example0_viewed(&f, "http://example.com/file.bin", VIEW_BROKEN);
     /* A platform error is not a soft condition failure: the procedure stops. */
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_IO_READ);
     cr_assert_eq(f.diag.code, FWUP_E_IO_READ);

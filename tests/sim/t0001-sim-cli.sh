@@ -22,26 +22,18 @@ expect_err 'powers of two.*\(\$\.flash\) \[FWUP_E_DESC_VALUE\]'
 expect_no_file "$T/x/flash.bin"
 # Component identifiers: each element a string or {"hex": ...}, encoded as
 # fwup create encodes them, at most 64 bytes in all.
-jq '.component = [{"hex": "zz"}]' "$T/layout.json" >"$T/bad-layout.json"
-expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
-    --vendor-domain example.com --model sim-board
-expect_err 'element 0: "hex" must be pairs of hex digits \(\$\.component\) \[FWUP_E_DESC_VALUE\]'
-jq --arg s "$(printf 'a%.0s' $(seq 62))" '.component = ["x", $s]' "$T/layout.json" >"$T/bad-layout.json"
-expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
-    --vendor-domain example.com --model sim-board
-expect_err 'component identifier longer than 64 bytes \(\$\.component\)'
-jq '.component = [{"hex": "0"}]' "$T/layout.json" >"$T/bad-layout.json"
-expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
-    --vendor-domain example.com --model sim-board
-expect_err 'element 0: "hex" must be pairs of hex digits'
-jq '.component = [{"hex": "00", "text": "x"}]' "$T/layout.json" >"$T/bad-layout.json"
-expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
-    --vendor-domain example.com --model sim-board
-expect_err 'element 0: \{"hex": \.\.\.\} takes no other key \(\$\.component\)'
-jq '.component = ["flash", 5]' "$T/layout.json" >"$T/bad-layout.json"
-expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
-    --vendor-domain example.com --model sim-board
-expect_err 'element 1: an id element is a string or \{"hex": "\.\.\."\}'
+# bad_component JQ-VALUE ERR-PATTERN: init with that layout component refused (exit 3)
+bad_component() {
+    jq --argjson c "$1" '.component = $c' "$T/layout.json" >"$T/bad-layout.json"
+    expect_exit 3 "$FWUP_SIM" init "$T/x" --layout "$T/bad-layout.json" --policy "$T/policy.json" \
+        --vendor-domain example.com --model sim-board
+    expect_err "$2"
+}
+bad_component '[{"hex": "zz"}]' 'element 0: "hex" must be pairs of hex digits \(\$\.component\) \[FWUP_E_DESC_VALUE\]'
+bad_component "[\"x\", \"$(printf 'a%.0s' $(seq 62))\"]" 'component identifier longer than 64 bytes \(\$\.component\)'
+bad_component '[{"hex": "0"}]' 'element 0: "hex" must be pairs of hex digits'
+bad_component '[{"hex": "00", "text": "x"}]' 'element 0: \{"hex": \.\.\.\} takes no other key \(\$\.component\)'
+bad_component '["flash", 5]' 'element 1: an id element is a string or \{"hex": "\.\.\."\}'
 expect_no_file "$T/x/flash.bin"
 # The device loads policies with the same loader as `fwup verify --policy`
 # (lib/policy): the same refusals, with the file and the JSON path, and the
