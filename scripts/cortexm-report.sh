@@ -27,8 +27,10 @@
 #
 # No crypto is linked: the verifier reaches it only through the function
 # pointers of struct fwup_v_crypto, so the figures are the verifier's own.
-# The report is printed and written to OUTDIR/report.txt. It is not a test:
-# it is the measurement the README and the benchmarks quote.
+# The report is printed and written to OUTDIR/report.txt: the measurement
+# the README and the benchmarks quote. Its exit status is a test too
+# (tests/lint: lint-cortexm-defaults, lint-cortexm-device), so a change that
+# breaks the cross-build or the rules above fails the suite.
 #
 # FWUP_V_CFLAGS (environment): extra flags for every file, to measure a
 # device profile other than the defaults of verifier_config.h, e.g.

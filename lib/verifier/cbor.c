@@ -275,7 +275,9 @@ get_val(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
 enum fwup_err
 fwup_v_count(struct fwup_vcbor *r, uint8_t major, uint32_t *n)
 {
+#if SIZE_MAX > UINT32_MAX
     size_t at = r->pos;
+#endif
     uint64_t v;
     enum fwup_err e = get_val(r, major, &v);
 
