@@ -123,23 +123,29 @@ decode_head(const struct fwup_vcbor *r, struct fwup_vcbor_item *it, size_t *err_
  * error) to decode_head, which accepts or refuses it. A fast path accepts
  * only what decode_head accepts, with the same result. (Two- and
  * three-byte heads on the fast path measured slower: bench/vcount.)
+ * FWUP_V_CBOR_FAST (verifier_config.h) leaves them out of a build
+ * optimised for size.
+ *
+ * Each typed getter is a fast path with no item on its frame and a slow
+ * path out of line (FWUP_V_NOINLINE) that holds one: on a Cortex-M4 the
+ * deepest call chains of the processor go through these getters, and the
+ * fast path must not add a frame to them (scripts/cortexm-report.sh).
  *
  * small(): the head byte if the reader can go on and the head is one
- * byte, else -1; *left: the bytes after that head byte.
+ * byte, else -1. LEFT(r): the bytes after that head byte.
  */
+#if FWUP_V_CBOR_FAST
 static int
-small(const struct fwup_vcbor *r, size_t *left)
+small(const struct fwup_vcbor *r)
 {
     uint8_t b;
 
     if (r->err != FWUP_OK || r->pos >= r->len)
         return -1;
     b = r->buf[r->pos];
-    if ((b & 0x1f) >= 24)
-        return -1;
-    *left = r->len - r->pos - 1;
-    return b;
+    return (b & 0x1f) < 24 ? b : -1;
 }
+#define LEFT(r) ((r)->len - (r)->pos - 1)
 
 /* decode_head's bounds for a one-byte head of major `major`, value val. */
 static bool
@@ -154,14 +160,21 @@ small_fits(unsigned major, uint32_t val, size_t left)
     return true;
 }
 
+/* Out of line only when there is a fast path to keep small. */
+#define SLOW FWUP_V_NOINLINE
+#else
+#define SLOW
+#endif
+
 enum fwup_err
 fwup_vcbor_peek(struct fwup_vcbor *r, struct fwup_vcbor_item *it)
 {
-    size_t at, left = 0;
-    int b = small(r, &left);
+    size_t at;
     enum fwup_err e;
+#if FWUP_V_CBOR_FAST
+    int b = small(r);
 
-    if (b >= 0 && small_fits((unsigned)b >> 5, (uint32_t)b & 0x1f, left)) {
+    if (b >= 0 && small_fits((unsigned)b >> 5, (uint32_t)b & 0x1f, LEFT(r))) {
         unsigned major = (unsigned)b >> 5;
         uint32_t val = (uint32_t)b & 0x1f;
         it->val = val;
@@ -172,6 +185,7 @@ fwup_vcbor_peek(struct fwup_vcbor *r, struct fwup_vcbor_item *it)
         it->ai = (uint8_t)val;
         return FWUP_OK;
     }
+#endif
     if (r->err != FWUP_OK)
         return r->err;
     e = decode_head(r, it, &at);
@@ -253,44 +267,72 @@ fwup_v_get(struct fwup_vcbor *r, uint8_t major, struct fwup_vcbor_item *it)
 /* The value of a head of one expected major type, not a string: the
  * shared body of the typed reads below (one copy instead of one per type),
  * fast path first. */
-static inline enum fwup_err
-get_val(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
+static SLOW enum fwup_err
+get_val_slow(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
 {
     struct fwup_vcbor_item it;
-    size_t left = 0;
-    int b = small(r, &left);
-    enum fwup_err e;
+    enum fwup_err e = fwup_v_get(r, major, &it);
 
-    if (b >= 0 && (unsigned)b >> 5 == major && small_fits(major, (uint32_t)b & 0x1f, left)) {
-        *v = (uint64_t)b & 0x1f;
-        r->pos++;
-        return FWUP_OK;
-    }
-    e = fwup_v_get(r, major, &it);
     if (e == FWUP_OK)
         *v = it.val;
     return e;
 }
 
+#if FWUP_V_CBOR_FAST
+/* The fast path of get_val and fwup_v_count: a one-byte head of `major`
+ * (not a string) that fits, consumed. Inlined, so that the getter's frame
+ * stays empty on the way to its slow path. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool
+small_val(struct fwup_vcbor *r, uint8_t major, uint32_t *v)
+{
+    int b = small(r);
+
+    if (b < 0 || (unsigned)b >> 5 != major || !small_fits(major, (uint32_t)b & 0x1f, LEFT(r)))
+        return false;
+    *v = (uint32_t)b & 0x1f;
+    r->pos++;
+    return true;
+}
+#endif
+
+static inline enum fwup_err
+get_val(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
+{
+#if FWUP_V_CBOR_FAST
+    uint32_t s;
+
+    if (small_val(r, major, &s)) {
+        *v = s;
+        return FWUP_OK;
+    }
+#endif
+    return get_val_slow(r, major, v);
+}
+
 enum fwup_err
 fwup_v_count(struct fwup_vcbor *r, uint8_t major, uint32_t *n)
 {
-#if SIZE_MAX > UINT32_MAX
-    size_t at = r->pos;
-#endif
-    uint64_t v;
-    enum fwup_err e = get_val(r, major, &v);
+    struct fwup_vcbor_item it;
+    enum fwup_err e;
 
+#if FWUP_V_CBOR_FAST
+    if (small_val(r, major, n))
+        return FWUP_OK;
+#endif
+    e = fwup_v_get(r, major, &it);
     if (e != FWUP_OK)
         return e;
 #if SIZE_MAX > UINT32_MAX
     /* decode_head bounds a count by the bytes left, so this only fires for
      * a buffer of 4 GiB or more (64-bit hosts; on 32-bit targets it cannot
      * happen): a count that large cannot be honest there either. */
-    if (v > UINT32_MAX)
-        return fwup_vcbor_fail(r, FWUP_E_CBOR_TRUNCATED, at);
+    if (it.val > UINT32_MAX)
+        return fwup_vcbor_fail(r, FWUP_E_CBOR_TRUNCATED, it.off);
 #endif
-    *n = (uint32_t)v;
+    *n = (uint32_t)it.val;
     return FWUP_OK;
 }
 
@@ -300,20 +342,12 @@ fwup_vcbor_get_uint(struct fwup_vcbor *r, uint64_t *v)
     return get_val(r, FWUP_CBOR_UINT, v);
 }
 
-enum fwup_err
-fwup_vcbor_get_int(struct fwup_vcbor *r, int64_t *v)
+static SLOW enum fwup_err
+get_int_slow(struct fwup_vcbor *r, int64_t *v)
 {
     struct fwup_vcbor_item it;
-    size_t left = 0;
-    int b = small(r, &left);
-    enum fwup_err e;
+    enum fwup_err e = fwup_vcbor_peek(r, &it);
 
-    if (b >= 0 && b < 0x40) { /* major 0 or 1, one-byte head */
-        *v = b < 0x20 ? (int64_t)b : -1 - (int64_t)(b & 0x1f);
-        r->pos++;
-        return FWUP_OK;
-    }
-    e = fwup_vcbor_peek(r, &it);
     if (e != FWUP_OK)
         return e;
     if (it.major != FWUP_CBOR_UINT && it.major != FWUP_CBOR_NINT)
@@ -327,26 +361,47 @@ fwup_vcbor_get_int(struct fwup_vcbor *r, int64_t *v)
 }
 
 enum fwup_err
-fwup_vcbor_get_bstr(struct fwup_vcbor *r, struct fwup_bytes *v)
+fwup_vcbor_get_int(struct fwup_vcbor *r, int64_t *v)
 {
-    struct fwup_vcbor_item it;
-    size_t left = 0;
-    int b = small(r, &left);
-    enum fwup_err e;
+#if FWUP_V_CBOR_FAST
+    int b = small(r);
 
-    if (b >= 0 && (unsigned)b >> 5 == FWUP_CBOR_BSTR && (size_t)(b & 0x1f) <= left) {
-        v->ptr = r->buf + r->pos + 1;
-        v->len = (size_t)b & 0x1f;
-        r->pos += 1 + v->len;
+    if (b >= 0 && b < 0x40) { /* major 0 or 1, one-byte head */
+        *v = b < 0x20 ? (int64_t)b : -1 - (int64_t)(b & 0x1f);
+        r->pos++;
         return FWUP_OK;
     }
-    e = fwup_v_get(r, FWUP_CBOR_BSTR, &it);
+#endif
+    return get_int_slow(r, v);
+}
+
+static SLOW enum fwup_err
+get_bstr_slow(struct fwup_vcbor *r, struct fwup_bytes *v)
+{
+    struct fwup_vcbor_item it;
+    enum fwup_err e = fwup_v_get(r, FWUP_CBOR_BSTR, &it);
 
     if (e == FWUP_OK) {
         v->ptr = r->buf + it.data_off;
         v->len = (size_t)it.val;
     }
     return e;
+}
+
+enum fwup_err
+fwup_vcbor_get_bstr(struct fwup_vcbor *r, struct fwup_bytes *v)
+{
+#if FWUP_V_CBOR_FAST
+    int b = small(r);
+
+    if (b >= 0 && (unsigned)b >> 5 == FWUP_CBOR_BSTR && (size_t)(b & 0x1f) <= LEFT(r)) {
+        v->ptr = r->buf + r->pos + 1;
+        v->len = (size_t)b & 0x1f;
+        r->pos += 1 + v->len;
+        return FWUP_OK;
+    }
+#endif
+    return get_bstr_slow(r, v);
 }
 
 enum fwup_err
