@@ -252,6 +252,43 @@ fwup_key_from_pkey(EVP_PKEY *pkey, struct fwup_v_key *key, struct fwup_diag *dia
     return rc;
 }
 
+/*
+ * The first "PUBLIC KEY" block of bio (other blocks before it are skipped,
+ * as PEM_read_bio_PUBKEY skips them) if its DER is exactly one
+ * SubjectPublicKeyInfo, else NULL. PEM_read_bio_PUBKEY ignores bytes after
+ * the SPKI; a key file that carries more than the key is refused, as the
+ * bare DER form is, so that what the file holds and what fwup trusts
+ * cannot differ.
+ */
+static EVP_PKEY *
+pem_public(BIO *bio)
+{
+    char *name = NULL, *header = NULL;
+    unsigned char *data = NULL;
+    long n = 0;
+    EVP_PKEY *pkey = NULL;
+
+    while (PEM_read_bio(bio, &name, &header, &data, &n) == 1) {
+        bool match = strcmp(name, "PUBLIC KEY") == 0 && header[0] == '\0';
+        if (match) {
+            const unsigned char *p = data;
+            pkey = d2i_PUBKEY(NULL, &p, n);
+            if (pkey != NULL && p != data + n) {
+                EVP_PKEY_free(pkey);
+                pkey = NULL;
+            }
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        name = header = NULL;
+        data = NULL;
+        if (match)
+            break;
+    }
+    return pkey;
+}
+
 enum fwup_err
 fwup_key_load_public(const char *path, struct fwup_v_key *key, struct fwup_diag *diag)
 {
@@ -282,7 +319,7 @@ fwup_key_load_public(const char *path, struct fwup_v_key *key, struct fwup_diag 
         rc = fwup_ossl_fail(diag, FWUP_E_NO_MEMORY, "BIO");
         goto out;
     }
-    pkey = PEM_read_bio_PUBKEY(bio, NULL, fwup_no_passphrase, NULL);
+    pkey = pem_public(bio);
     if (pkey == NULL) {
         /* Not a public key: maybe a PEM private key (take its public half). */
         ERR_clear_error();
