@@ -405,6 +405,18 @@ fwup_key_release(struct fwup_v_key *key)
     memset(key, 0, sizeof *key);
 }
 
+bool
+fwup_key_same(const struct fwup_v_key *a, const struct fwup_v_key *b)
+{
+    if (a->type != b->type || a->handle == NULL || b->handle == NULL)
+        return false;
+    if (a->type == FWUP_V_KEY_HMAC256) {
+        const struct fwup_hmac_secret *x = a->handle, *y = b->handle;
+        return x->len == y->len && fwup_ct_equal(x->bytes, y->bytes, x->len);
+    }
+    return a->kid_len == b->kid_len && memcmp(a->kid, b->kid, a->kid_len) == 0;
+}
+
 enum fwup_err
 fwup_key_public_der(const struct fwup_v_key *key, uint8_t **der, size_t *len)
 {

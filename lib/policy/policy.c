@@ -84,6 +84,19 @@ fwup_policy_add_anchor(struct fwup_policy *p, const char *role, const char *file
         fwup_key_release(&p->keys[a]);
         e = fwup_diag_set(d, FWUP_E_NO_MEMORY, NULL, "out of memory");
     }
+    /* One key, one anchor: a block is credited to the first anchor whose
+     * key verifies it, so a key listed twice (say as author and operator)
+     * would count once and leave the second role unmet, for reasons the
+     * policy does not show. Refused here, where the file is named. */
+    for (uint8_t k = 0; e == FWUP_OK && k < a; k++)
+        if (fwup_key_same(&p->keys[k], &p->keys[a])) {
+            fwup_key_release(&p->keys[a]);
+            free(p->key_files[a]);
+            p->key_files[a] = NULL;
+            e = fwup_diag_set(d, FWUP_E_POLICY_INVALID, NULL,
+                              "the same key as anchor %u (%.200s): a key can be one anchor only",
+                              (unsigned)k, p->key_files[k]);
+        }
     if (e != FWUP_OK) {
         if (p->n_roles != n_roles) /* a role only this anchor would have had */
             memset(p->role_names[--p->n_roles], 0, FWUP_POLICY_ROLE_NAME);

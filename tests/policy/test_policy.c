@@ -282,6 +282,47 @@ Test(policy, missing_file, .init = setup, .fini = teardown)
     cr_assert_eq(d.line, 0);
 }
 
+/* One key cannot be two anchors: a block counts for the first anchor whose
+ * key verifies it, so the second role would silently stay unmet. */
+Test(policy, a_key_is_one_anchor_only, .init = setup, .fini = teardown)
+{
+    struct fwup_policy p;
+    struct fwup_diag d;
+    char a[128], s[128], s2[128];
+    uint8_t *sec;
+    size_t n;
+
+    snprintf(a, sizeof a, "%s/a.pem", dir);
+    snprintf(s, sizeof s, "%s/k/s.bin", dir);
+    snprintf(s2, sizeof s2, "%s/k/s2.bin", dir);
+    sec = fwup_test_slurp(s, &n);
+    put("k/s2.bin", sec, n); /* the same secret under another name */
+    free(sec);
+    fwup_policy_init(&p);
+    fwup_diag_init(&d);
+    cr_assert_eq(fwup_policy_add_anchor(&p, "author", a, false, &d), FWUP_OK, "%s", d.detail);
+    cr_assert_eq(fwup_policy_add_anchor(&p, "operator", a, false, &d), FWUP_E_POLICY_INVALID);
+    cr_assert_not_null(strstr(d.detail, "the same key as anchor 0"), "%s", d.detail);
+    cr_assert_eq(p.pol.n_anchors, 1);
+    cr_assert_eq(fwup_policy_role(&p, "operator"), -1, "the refused anchor's role is gone");
+    fwup_diag_init(&d);
+    cr_assert_eq(fwup_policy_add_anchor(&p, "device", s, true, &d), FWUP_OK, "%s", d.detail);
+    fwup_diag_init(&d);
+    cr_assert_eq(fwup_policy_add_anchor(&p, "device2", s2, true, &d), FWUP_E_POLICY_INVALID,
+                 "the same HMAC secret in another file");
+    cr_assert_not_null(strstr(d.detail, "the same key as anchor 1"), "%s", d.detail);
+    cr_assert_eq(p.pol.n_anchors, 2);
+    fwup_policy_release(&p);
+    /* In a policy file: the path of the second anchor's key. */
+    fwup_diag_init(&d);
+    cr_assert_eq(load("{\"anchors\": [{\"key\": \"a.pem\", \"role\": \"author\"},\n"
+                      " {\"key\": \"a.pem\", \"role\": \"operator\"}]}",
+                      &p, &d),
+                 FWUP_E_POLICY_INVALID);
+    cr_assert_str_eq(d.path, "$.anchors[1].key");
+    cr_assert_not_null(strstr(d.detail, "a key can be one anchor only"), "%s", d.detail);
+}
+
 Test(policy, add_anchor, .init = setup, .fini = teardown)
 {
     struct fwup_policy p;
@@ -295,16 +336,21 @@ Test(policy, add_anchor, .init = setup, .fini = teardown)
     fwup_diag_init(&d);
     cr_assert_eq(fwup_policy_add_anchor(&p, "r", "/nonexistent.pem", false, &d), FWUP_E_IO_OPEN);
     cr_assert_eq(p.n_roles, 0, "a failed anchor leaves no role behind");
-    for (int i = 0; i < FWUP_V_MAX_ANCHORS; i++) {
-        char role[8];
+    /* Eight different keys (HMAC secrets: one key, one anchor), then one more. */
+    for (int i = 0; i <= FWUP_V_MAX_ANCHORS; i++) {
+        char role[8], name[16];
+        uint8_t secret[32];
+        memset(secret, 0x40 + i, sizeof secret);
+        snprintf(name, sizeof name, "s%d.bin", i);
+        put(name, secret, sizeof secret);
         snprintf(role, sizeof role, "r%d", i);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
         fwup_diag_init(&d);
-        cr_assert_eq(fwup_policy_add_anchor(&p, role, file, false, &d), FWUP_OK, "%s", d.detail);
+        cr_assert_eq(fwup_policy_add_anchor(&p, role, path, true, &d),
+                     i < FWUP_V_MAX_ANCHORS ? FWUP_OK : FWUP_E_LIMIT_COUNT, "%s", d.detail);
     }
     cr_assert_eq(fwup_policy_role(&p, "r7"), 7);
     cr_assert_eq(fwup_policy_role(&p, "r8"), -1);
-    fwup_diag_init(&d);
-    cr_assert_eq(fwup_policy_add_anchor(&p, "r0", file, false, &d), FWUP_E_LIMIT_COUNT);
     /* Loading into a policy that already has anchors is a caller error. */
     snprintf(path, sizeof path, "%s/policy.json", dir);
     put("policy.json", "{" ANCHORS "}", strlen("{" ANCHORS "}"));

@@ -56,6 +56,13 @@ FWUP_API FWUP_NODISCARD enum fwup_err fwup_key_load_hmac(const char *path,
 FWUP_API void fwup_key_release(struct fwup_v_key *key);
 
 /*
+ * Are a and b the same key? Public keys: the same type and RFC 9679
+ * thumbprint. HMAC secrets: the same bytes, compared in constant time
+ * (the length is not secret). Loaded keys only (fwup_key_load_*).
+ */
+FWUP_API bool fwup_key_same(const struct fwup_v_key *a, const struct fwup_v_key *b);
+
+/*
  * RFC 9679 COSE_Key thumbprint of a DER SubjectPublicKeyInfo: SHA-256 over
  * the deterministic encoding of the required COSE_Key members
  * ({1:kty, -1:crv, -2:x, -3:y} for EC2; {1:kty, -1:crv, -2:x} for OKP).

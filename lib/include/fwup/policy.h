@@ -55,9 +55,11 @@ FWUP_API int fwup_policy_role(const struct fwup_policy *p, const char *name);
  * Add an anchor: a PEM public key (hmac false) or an HMAC-256 secret file,
  * with a role (created if new), any component. Errors: FWUP_E_INVALID_ARG
  * (role name empty or too long), FWUP_E_LIMIT_COUNT (more than
- * FWUP_V_MAX_ANCHORS anchors or FWUP_V_MAX_ROLES roles), the key loader's
- * (FWUP_E_IO_OPEN, FWUP_E_KEY_FORMAT, ...), FWUP_E_NO_MEMORY. p is
- * unchanged on error.
+ * FWUP_V_MAX_ANCHORS anchors or FWUP_V_MAX_ROLES roles),
+ * FWUP_E_POLICY_INVALID (the key already is an anchor, fwup_key_same: a
+ * block counts for one anchor only, so the second role could never be
+ * met), the key loader's (FWUP_E_IO_OPEN, FWUP_E_KEY_FORMAT, ...),
+ * FWUP_E_NO_MEMORY. p is unchanged on error.
  */
 FWUP_API FWUP_NODISCARD enum fwup_err fwup_policy_add_anchor(struct fwup_policy *p,
                                                              const char *role,
