@@ -264,9 +264,7 @@ fwup_v_get(struct fwup_vcbor *r, uint8_t major, struct fwup_vcbor_item *it)
     return FWUP_OK;
 }
 
-/* The value of a head of one expected major type, not a string: the
- * shared body of the typed reads below (one copy instead of one per type),
- * fast path first. */
+/* get_val's slow path: any head, through fwup_v_get. */
 static SLOW enum fwup_err
 get_val_slow(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
 {
@@ -298,6 +296,8 @@ small_val(struct fwup_vcbor *r, uint8_t major, uint32_t *v)
 }
 #endif
 
+/* The value of a head of one expected major type, not a string: the
+ * shared body of the typed reads below (one copy instead of one per type). */
 static inline enum fwup_err
 get_val(struct fwup_vcbor *r, uint8_t major, uint64_t *v)
 {
