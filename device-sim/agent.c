@@ -192,13 +192,7 @@ h_component_ok(void *ctx, const struct fwup_v_component *c, bool *ok)
 static enum fwup_err
 h_match_ident(void *ctx, enum fwup_v_ident which, struct fwup_bytes value, bool *ok)
 {
-    struct fwup_sim *s = ((struct agent *)ctx)->s;
-    const uint8_t *mine = which == FWUP_V_IDENT_VENDOR  ? (s->has_vendor ? s->vendor : NULL)
-                          : which == FWUP_V_IDENT_CLASS ? (s->has_class ? s->klass : NULL)
-                                                        : (s->has_device ? s->device : NULL);
-
-    /* Identifiers are public compatibility data (SUIT-DIGEST §15), memcmp is fine. */
-    *ok = mine != NULL && value.len == 16 && memcmp(value.ptr, mine, 16) == 0;
+    *ok = fwup_sim_match_ident(((struct agent *)ctx)->s, which, value);
     return FWUP_OK;
 }
 

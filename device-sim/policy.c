@@ -78,3 +78,17 @@ fwup_sim_clock(const struct fwup_sim *s, uint64_t *utc_seconds)
     *utc_seconds = (uint64_t)t;
     return FWUP_OK;
 }
+
+/* The match_ident hook of the update agent and of the bootloader: the
+ * identity the device was provisioned with (fwup-sim init). An id the
+ * device has none of matches nothing. */
+bool
+fwup_sim_match_ident(const struct fwup_sim *s, enum fwup_v_ident which, struct fwup_bytes value)
+{
+    const uint8_t *mine = which == FWUP_V_IDENT_VENDOR  ? (s->has_vendor ? s->vendor : NULL)
+                          : which == FWUP_V_IDENT_CLASS ? (s->has_class ? s->klass : NULL)
+                                                        : (s->has_device ? s->device : NULL);
+
+    /* Identifiers are public compatibility data (SUIT-DIGEST §15): memcmp is fine. */
+    return mine != NULL && value.len == 16 && memcmp(value.ptr, mine, 16) == 0;
+}

@@ -115,6 +115,10 @@ enum fwup_err fwup_sim_authenticate(struct fwup_sim *s, struct fwup_verifier *v,
 /* The device's time in UTC seconds (s->now if set, else the host clock). */
 enum fwup_err fwup_sim_clock(const struct fwup_sim *s, uint64_t *utc_seconds);
 
+/* Does the device have this vendor / class / device id? (both match_ident hooks) */
+bool fwup_sim_match_ident(const struct fwup_sim *s, enum fwup_v_ident which,
+                          struct fwup_bytes value);
+
 /* Turn a verifier diag into a host diag (code, offset, SUIT key path). */
 enum fwup_err fwup_sim_vdiag(struct fwup_diag *d, const struct fwup_verifier *v, enum fwup_err e,
                              const char *what);
