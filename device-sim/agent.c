@@ -95,17 +95,13 @@ struct agent {
 static bool
 is_ours(struct agent *a, const struct fwup_v_component *c)
 {
-    return c->id.len == a->s->layout.component_len &&
-           memcmp(c->id.ptr, a->s->layout.component, c->id.len) == 0;
+    return fwup_layout_is_image(&a->s->layout, c->id);
 }
 
 static bool
 is_staging(struct agent *a, const struct fwup_v_component *c)
 {
-    const struct fwup_sim_layout *l = &a->s->layout;
-
-    return l->has_staging && c->id.len == l->staging_component_len &&
-           memcmp(c->id.ptr, l->staging_component, c->id.len) == 0;
+    return fwup_layout_is_staging(&a->s->layout, c->id);
 }
 
 /* The sink of a component; component_ok admitted only these two. */

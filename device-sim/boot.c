@@ -52,8 +52,7 @@ struct boot {
 static bool
 is_ours(struct boot *b, const struct fwup_v_component *c)
 {
-    return c->id.len == b->s->layout.component_len &&
-           memcmp(c->id.ptr, b->s->layout.component, c->id.len) == 0;
+    return fwup_layout_is_image(&b->s->layout, c->id);
 }
 
 /* The staging component (layout "staging") may appear in a stored manifest
@@ -63,10 +62,7 @@ is_ours(struct boot *b, const struct fwup_v_component *c)
 static bool
 is_staging(struct boot *b, const struct fwup_v_component *c)
 {
-    const struct fwup_sim_layout *l = &b->s->layout;
-
-    return l->has_staging && c->id.len == l->staging_component_len &&
-           memcmp(c->id.ptr, l->staging_component, c->id.len) == 0;
+    return fwup_layout_is_staging(&b->s->layout, c->id);
 }
 
 static enum fwup_err

@@ -254,3 +254,16 @@ out:
     json_decref(root);
     return e;
 }
+
+bool
+fwup_layout_is_image(const struct fwup_sim_layout *l, struct fwup_bytes id)
+{
+    return id.len == l->component_len && memcmp(id.ptr, l->component, id.len) == 0;
+}
+
+bool
+fwup_layout_is_staging(const struct fwup_sim_layout *l, struct fwup_bytes id)
+{
+    return l->has_staging && id.len == l->staging_component_len &&
+           memcmp(id.ptr, l->staging_component, id.len) == 0;
+}

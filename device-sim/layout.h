@@ -17,10 +17,12 @@
 #ifndef FWUP_SIM_LAYOUT_H
 #define FWUP_SIM_LAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "flash.h"
 #include "fwup/err.h"
+#include "fwup/types.h"
 
 /* A partition: byte offset and size in the flash, both sector aligned. */
 struct fwup_sim_part {
@@ -58,5 +60,11 @@ struct fwup_sim_layout {
  */
 enum fwup_err fwup_layout_parse(const char *text, size_t len, struct fwup_sim_layout *l,
                                 struct fwup_diag *d);
+
+/* Is this encoded component identifier the slots' image component, or the
+ * staging partition's? (component_ok and the sinks of the update agent and
+ * the bootloader; identifiers are public, compared with memcmp.) */
+bool fwup_layout_is_image(const struct fwup_sim_layout *l, struct fwup_bytes id);
+bool fwup_layout_is_staging(const struct fwup_sim_layout *l, struct fwup_bytes id);
 
 #endif /* FWUP_SIM_LAYOUT_H */

@@ -297,4 +297,28 @@ reported "$T/ctr-bad" 'failed at +install \+[0-9]+ condition-image-match, compon
 boot_json "$T/ctr-bad"
 checks=$((checks + 1))
 [ "$BOOT_SEQ" = 1 ] && [ "$BOOT_OUTCOME" = confirmed ] || fail "tampered ctr: v1 does not boot"
+
+# 6. The commit rule (agent.c): without any image-match on the image, only
+# an AEAD tag authenticates what was decrypted into the slot. A128GCM
+# commits; A128CTR, whose plaintext nothing checked, is refused and slot B
+# stays empty (the image-match of --ct-digest is on the staging component,
+# not the image, and does not count).
+mkdir -p "$T/nomatch-pl"
+for alg in A128GCM A128CTR; do
+    "$FWUP" encrypt "$P/fw2.bin" -o "$T/nomatch-pl/$alg.enc" --info-out "$T/$alg.info" \
+        --alg "$alg" --kek "$KEK" --kid sim-kek >/dev/null 2>&1 || fail "encrypt $alg"
+    mkenv "$T/v2-$alg.suit" 2 fw2.bin --component "$PT" --staging "$ST" --ct-digest \
+        --no-image-match --ciphertext "$T/nomatch-pl/$alg.enc" --enc-info "$T/$alg.info"
+    with_v1 "$T/nm-$alg" --kek "$KEK"
+done
+expect_exit 0 "$FWUP_SIM" install "$T/nm-A128GCM" "$T/v2-A128GCM.suit" --payloads "$T/nomatch-pl"
+checks=$((checks + 1))
+[ "$(slot_state "$T/nm-A128GCM" 1)" = trial ] || fail "gcm without image-match: slot B not committed"
+expect_exit 1 "$FWUP_SIM" install "$T/nm-A128CTR" "$T/v2-A128CTR.suit" --payloads "$T/nomatch-pl"
+expect_err 'never checked the image it installed.*\[FWUP_E_DIRECTIVE_FAILED\]'
+checks=$((checks + 1))
+[ "$(slot_state "$T/nm-A128CTR" 1)" = empty ] || fail "ctr without image-match: slot B committed"
+boot_json "$T/nm-A128CTR"
+checks=$((checks + 1))
+[ "$BOOT_SEQ" = 1 ] || fail "ctr without image-match: v1 does not boot"
 done_testing
