@@ -137,6 +137,7 @@ struct plat {
     enum { VIEW_NONE, VIEW_MAP, VIEW_BROKEN } view_mode;
     uint8_t *mapped[FWUP_V_MAX_COMPONENTS]; /* the mappings handed out (freed by fx_release) */
     int views, reads;
+    int idents; /* match_ident calls */
 };
 
 static void
@@ -175,6 +176,7 @@ p_match_ident(void *ctx, enum fwup_v_ident which, struct fwup_bytes v, bool *ok)
 {
     struct plat *p = ctx;
     const uint8_t *want = (which == FWUP_V_IDENT_VENDOR) ? p->vendor : p->klass;
+    p->idents++;
     *ok = which != FWUP_V_IDENT_DEVICE && v.len == 16 && memcmp(v.ptr, want, 16) == 0;
     return FWUP_OK;
 }
@@ -764,15 +766,22 @@ static struct fwup_bytes seal(struct fwup_enc *e, struct wrap *w, struct fwup_by
                               const char *member, struct fwup_bytes member_bytes,
                               uint8_t digest_out[32]);
 
+/* One sequence of a crafted manifest: its manifest key and encoded commands. */
+struct crafted_seq {
+    int key;
+    const uint8_t *cbor;
+    size_t len;
+};
+
 /*
- * Build an envelope around a manifest whose common has one component [h'00']
- * and the given shared sequence, plus one more sequence at manifest key `key`
- * (both are encoded command arrays, given as raw CBOR), then authenticate it
- * with COSE_Mac0 (HMAC 256/256, the vectors' "aaa..." key).
+ * Build an envelope around a manifest whose common has ncomp components
+ * [h'00'], [h'01'], ... and the given shared sequence, plus the sequences in
+ * seqs (keys ascending; all encoded command arrays, given as raw CBOR), then
+ * authenticate it with COSE_Mac0 (HMAC 256/256, the vectors' "aaa..." key).
  */
 static void
-fx_crafted(struct fx *f, const uint8_t *shared, size_t shared_len, int key, const uint8_t *seq,
-           size_t seq_len, uint64_t ncomp)
+fx_crafted_n(struct fx *f, const uint8_t *shared, size_t shared_len,
+             const struct crafted_seq *seqs, size_t nseq, uint64_t ncomp)
 {
     struct fwup_enc m, c, e;
     struct fwup_bytes mb, cb;
@@ -792,17 +801,19 @@ fx_crafted(struct fx *f, const uint8_t *shared, size_t shared_len, int key, cons
     fwup_enc_uint(&c, 4);
     fwup_enc_bstr(&c, shared, shared_len);
     cb = fwup_enc_bytes(&c);
-    /* manifest = {1: 1, 2: 5, 3: bstr(common), key: bstr(seq)} */
+    /* manifest = {1: 1, 2: 5, 3: bstr(common), key: bstr(seq), ...} */
     fwup_enc_init(&m, 0);
-    fwup_enc_map(&m, 4);
+    fwup_enc_map(&m, 3 + nseq);
     fwup_enc_uint(&m, 1);
     fwup_enc_uint(&m, 1);
     fwup_enc_uint(&m, 2);
     fwup_enc_uint(&m, 5);
     fwup_enc_uint(&m, 3);
     fwup_enc_bstr(&m, cb.ptr, cb.len);
-    fwup_enc_uint(&m, (uint64_t)key);
-    fwup_enc_bstr(&m, seq, seq_len);
+    for (size_t i = 0; i < nseq; i++) {
+        fwup_enc_uint(&m, (uint64_t)seqs[i].key);
+        fwup_enc_bstr(&m, seqs[i].cbor, seqs[i].len);
+    }
     mb = fwup_enc_bytes(&m);
     /* digest over the bstr-wrapped manifest, COSE_Mac0, envelope: seal() */
     (void)seal(&e, &f->w, mb, NULL, (struct fwup_bytes){NULL, 0}, digest);
@@ -819,6 +830,15 @@ fx_crafted(struct fx *f, const uint8_t *shared, size_t shared_len, int key, cons
     cr_assert_eq(fwup_verifier_verify(&f->v, f->env, f->env_len, &f->policy), FWUP_OK,
                  "crafted envelope does not authenticate: %u at %u", f->v.diag.code,
                  f->v.diag.offset);
+}
+
+/* fx_crafted_n with one sequence at manifest key `key`. */
+static void
+fx_crafted(struct fx *f, const uint8_t *shared, size_t shared_len, int key, const uint8_t *seq,
+           size_t seq_len, uint64_t ncomp)
+{
+    struct crafted_seq one = {key, seq, seq_len};
+    fx_crafted_n(f, shared, shared_len, &one, 1, ncomp);
 }
 
 /* shared = [override {1: vendor, 2: class}, vendor? 15, class? 15] */
@@ -937,6 +957,123 @@ Test(process, run_sequence_without_soft_failure_fails)
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_E_CONDITION_FAILED);
     cr_assert_str_eq(f.p.log, "");
     fx_release(&f);
+}
+
+/* ---- the shared sequence again before each sequence (process.c SEEN_FRESH) */
+
+/* validate = [override {21 (uri): "x"}]: writes a parameter the shared
+ * sequence neither sets nor checks. invoke = [invoke 2]. */
+static const uint8_t VALIDATE_URI[] = {0x82, 0x14, 0xa1, 0x15, 0x61, 0x78};
+static const uint8_t INVOKE_2[] = {0x82, 0x17, 0x02};
+
+static void p_record(void *ctx, int32_t section, uint32_t offset, uint32_t component,
+                     int32_t command, enum fwup_err result, uint32_t rep_policy);
+
+static void
+fx_two_sequences(struct fx *f, const uint8_t *shared, size_t shared_len, const uint8_t *validate,
+                 size_t validate_len, const uint8_t *invoke, size_t invoke_len)
+{
+    const struct crafted_seq seqs[] = {{7, validate, validate_len}, {9, invoke, invoke_len}};
+    fx_crafted_n(f, shared, shared_len, seqs, 2, 1);
+    f->hooks.record = p_record;
+}
+
+Test(process, replayable_shared_sequence_is_not_run_again)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_two_sequences(&f, SHARED_OK, sizeof SHARED_OK, VALIDATE_URI, sizeof VALIDATE_URI, INVOKE_2,
+                     sizeof INVOKE_2);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    /* vendor and class checked before validate; before invoke the shared
+     * sequence would write the same two values and check them again */
+    cr_assert_str_eq(f.p.log, "r1@0 r2@0 invoke0 r23@0");
+    cr_assert_eq(f.p.idents, 2);
+    fx_release(&f);
+}
+
+Test(process, shared_sequence_runs_again_after_a_sequence_overrides_its_parameters)
+{
+    /* validate = [override {1: a vendor id that is not the device's}];
+     * invoke = [vendor? 15, invoke 2]: the shared sequence must set the
+     * device's vendor id again before invoke, or invoke's check fails. */
+    uint8_t validate[5 + 16] = {0x82, 0x14, 0xa1, 0x01, 0x50};
+    static const uint8_t invoke[] = {0x84, 0x01, 0x0f, 0x17, 0x02};
+    struct fx f;
+    memset(validate + 5, 0x5a, 16);
+    fx_init(&f);
+    fx_two_sequences(&f, SHARED_OK, sizeof SHARED_OK, validate, sizeof validate, invoke,
+                     sizeof invoke);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
+                 f.diag.offset);
+    cr_assert_str_eq(f.p.log, "r1@0 r2@0 r1@0 r2@0 r1@0 invoke0 r23@0");
+    cr_assert_eq(f.p.idents, 5);
+    fx_release(&f);
+}
+
+Test(process, shared_sequence_that_is_not_replayable_runs_before_every_sequence)
+{
+    /* Each runs before invoke again:
+     * 0: [override {1: vendor}, vendor? 15, override {2: class}, class? 15],
+     *    a value written after a condition;
+     * 1: SHARED_OK with set-parameters (19), which writes only what is unset;
+     * 2: SHARED_OK + [try-each [bstr([vendor? 15]), nil]];
+     * 3: [override {1: vendor, 2: class, 5 (slot): 1}, vendor? 15, class? 15,
+     *    component-slot? 15]: a condition on more than the identity. */
+    static const uint8_t try_each[] = {0x0f, 0x82, 0x43, 0x82, 0x01, 0x0f, 0xf6};
+    static const uint8_t slot_tail[] = {0x01, 0x0f, 0x02, 0x0f, 0x05, 0x0f};
+    uint8_t split[sizeof SHARED_OK + 2];
+    uint8_t set[sizeof SHARED_OK];
+    uint8_t tried[sizeof SHARED_OK + sizeof try_each];
+    uint8_t slot[3 + 36 + 2 + sizeof slot_tail];
+    const uint8_t *shared[] = {split, set, tried, slot};
+    const size_t len[] = {sizeof split, sizeof set, sizeof tried, sizeof slot};
+    static const char *const log[] = {
+        "r1@0 r2@0 r1@0 r2@0 invoke0 r23@0",
+        "r1@0 r2@0 r1@0 r2@0 invoke0 r23@0",
+        "r1@0 r2@0 r1@0 r1@0 r2@0 r1@0 invoke0 r23@0",
+        "r1@0 r2@0 r5@0 r1@0 r2@0 r5@0 invoke0 r23@0",
+    };
+    static const int idents[] = {4, 4, 6, 4};
+    size_t n = 0;
+    split[n++] = 0x88;
+    split[n++] = 0x14;
+    split[n++] = 0xa1;
+    memcpy(split + n, SHARED_OK + 3, 18); /* 1: bstr(16) */
+    n += 18;
+    split[n++] = 0x01;
+    split[n++] = 0x0f;
+    split[n++] = 0x14;
+    split[n++] = 0xa1;
+    memcpy(split + n, SHARED_OK + 21, 18); /* 2: bstr(16) */
+    n += 18;
+    split[n++] = 0x02;
+    split[n++] = 0x0f;
+    cr_assert_eq(n, sizeof split);
+    memcpy(set, SHARED_OK, sizeof SHARED_OK);
+    set[1] = 0x13;
+    memcpy(tried, SHARED_OK, sizeof SHARED_OK);
+    tried[0] = 0x88;
+    memcpy(tried + sizeof SHARED_OK, try_each, sizeof try_each);
+    slot[0] = 0x88;
+    slot[1] = 0x14;
+    slot[2] = 0xa3;
+    memcpy(slot + 3, SHARED_OK + 3, 36); /* 1: bstr(16), 2: bstr(16) */
+    slot[39] = 0x05;
+    slot[40] = 0x01;
+    memcpy(slot + 41, slot_tail, sizeof slot_tail);
+    for (int i = 0; i < 4; i++) {
+        struct fx f;
+        fx_init(&f);
+        fx_two_sequences(&f, shared[i], len[i], VALIDATE_URI, sizeof VALIDATE_URI, INVOKE_2,
+                         sizeof INVOKE_2);
+        cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "case %d: diag %u at %u", i,
+                     f.diag.code, f.diag.offset);
+        cr_assert_str_eq(f.p.log, log[i], "case %d: %s", i, f.p.log);
+        cr_assert_eq(f.p.idents, idents[i], "case %d", i);
+        fx_release(&f);
+    }
 }
 
 Test(process, soft_failure_at_top_level_is_an_error)

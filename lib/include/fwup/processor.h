@@ -184,7 +184,10 @@ struct fwup_v_platform {
     enum fwup_err (*component_ok)(void *ctx, const struct fwup_v_component *c, bool *ok);
 
     /* Does the device match this vendor / class / device id (16 bytes, or a
-     * tagged PEN for vendor)? A device may match several. */
+     * tagged PEN for vendor)? A device may match several. Must answer the
+     * same for the same value throughout a procedure: a replayable shared
+     * sequence (docs/processor.md) is not run again, so its identity
+     * checks are asked once per procedure. */
     enum fwup_err (*match_ident)(void *ctx, enum fwup_v_ident which, struct fwup_bytes value,
                                  bool *ok);
 
@@ -256,7 +259,9 @@ struct fwup_v_platform {
      * command's SUIT_Rep_Policy argument (bit 0 record-on-success, bit 1
      * record-on-failure, bits 2-3 sysinfo), 0 for commands without one
      * (set-component-index). The platform decides from it which records go
-     * into a report. */
+     * into a report. A replayable shared sequence (docs/processor.md) is
+     * recorded when it runs, once per procedure unless a parameter changes:
+     * its skipped repetitions could only have passed the same way. */
     void (*record)(void *ctx, int32_t section, uint32_t offset, uint32_t component,
                    int32_t command, enum fwup_err result, uint32_t rep_policy);
 };

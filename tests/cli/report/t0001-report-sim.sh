@@ -28,8 +28,10 @@ jq_is '.report.fwup.device_id' "\"$DEVICE\""
 jq_is '.report.fwup.class_id' "\"$CLASS\""
 # mkenv.py uses reporting policy 15 for the vendor / class / image checks
 # (recorded on success) and 2 for fetch (failure only): shared-sequence
-# vendor + class before install and validate, image-match in both.
-jq_is '[.report.records[] | .command_name]' '["condition-vendor-identifier","condition-class-identifier","condition-image-match","condition-vendor-identifier","condition-class-identifier","condition-image-match"]'
+# vendor + class before install, image-match in install and validate. The
+# shared sequence is replayable and install writes none of its parameters,
+# so it is not run again before validate (docs/processor.md).
+jq_is '[.report.records[] | .command_name]' '["condition-vendor-identifier","condition-class-identifier","condition-image-match","condition-image-match"]'
 jq_is '[.report.records[] | .section_name] | unique' '["install","shared-sequence","validate"]'
 jq_is '[.report.records[] | .result] | unique' '["FWUP_OK"]'
 # the digest is the envelope's wrapper[0] digest (what `fwup show` prints)
