@@ -637,6 +637,26 @@ level_ctx(const struct run *x, uint32_t lvl)
  * always get fresh slots: a prefix chosen by the dependency's author must
  * not alias a component the dependent controls.
  */
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+/* A SUIT_Component_Identifier = [+ bstr] filling b exactly (the empty one
+ * names nothing, OPEN-QUESTIONS 15). */
+static bool
+component_id_ok(struct fwup_bytes b)
+{
+    struct fwup_vcbor r;
+    struct fwup_bytes e;
+    uint64_t n;
+
+    fwup_vcbor_init(&r, b.ptr, b.len);
+    if (fwup_vcbor_get_array(&r, &n) != FWUP_OK || n == 0)
+        return false;
+    for (; n > 0; n--)
+        if (fwup_vcbor_get_bstr(&r, &e) != FWUP_OK)
+            return false;
+    return fwup_vcbor_at_end(&r);
+}
+#endif
+
 static enum fwup_err
 level_setup(struct run *x, const struct fwup_verifier *in, uint32_t lvl)
 {
@@ -673,10 +693,19 @@ level_setup(struct run *x, const struct fwup_verifier *in, uint32_t lvl)
                 if (fwup_vcbor_get_int(&r, &key) != FWUP_OK || fwup_vcbor_skip(&r, &v) != FWUP_OK)
                     return FWUP_E_SUIT_DEPENDENCY;
                 /* dependency-prefix (1): the identifier of a dependency that
-                 * is not one of `components`. */
+                 * is not one of `components`, a SUIT_Component_Identifier
+                 * like theirs ([TD] §5.2.2). */
+                if (key == 1 && !component_id_ok(v))
+                    return FWUP_E_SUIT_DEPENDENCY;
                 if (key == 1 && idx >= n)
                     id[idx] = v;
             }
+            /* Beyond the components, the prefix is the only name the
+             * platform's hooks get for the dependency's component: without
+             * one, fetch or the integrated write would be handed a
+             * component with no identifier (found by fuzz_process). */
+            if (idx >= n && id[idx].len == 0)
+                return FWUP_E_SUIT_DEPENDENCY;
             L->deps |= PBIT(idx);
             if (idx >= n_index)
                 n_index = (uint32_t)idx + 1u;

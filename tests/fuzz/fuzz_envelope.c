@@ -12,13 +12,12 @@
  *             does. A mutated envelope essentially never authenticates; this
  *             pass fuzzes the COSE parsing, the Sig_structure building and
  *             the decision rule.
- *  3. deep:   the same with a permissive port: every signature "verifies"
- *             and every hash "comes out" as the digest the envelope claims.
- *             That gets arbitrary manifests past authentication, so the
- *             manifest decoder, image parameters and image check (which a
- *             real signature would keep out of reach of a fuzzer) are fuzzed
- *             too. Its verdicts mean nothing; only memory safety and the
- *             invariants below are checked.
+ *  3. deep:   the same with the permissive port (permissive.h): every
+ *             signature "verifies" and every hash "comes out" as the digest
+ *             the envelope claims, so the manifest decoder, image parameters
+ *             and image check are fuzzed too (fuzz_process goes on into the
+ *             processor). Its verdicts mean nothing; only memory safety and
+ *             the invariants below are checked.
  *
  * Invariants (FUZZ_CHECK aborts): a call's result equals the context's first
  * error (sticky diag, fail closed); every span the context records lies
@@ -28,6 +27,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "permissive.h"
 #include "fwup/crypto.h"
 #include "fwup/verifier.h"
 
@@ -154,80 +154,12 @@ exercise_decoded(const struct fwup_verifier *v, const uint8_t *data, size_t size
     }
 }
 
-/* ---- the permissive port of pass 3 ---- */
-
-struct permissive {
-    const struct fwup_verifier *v;
-};
-
-static enum fwup_err
-p_hash_init(void *ctx, int32_t alg)
-{
-    (void)ctx;
-    return (alg == FWUP_COSE_SHA256 || alg == FWUP_COSE_SHA384 || alg == FWUP_COSE_SHA512)
-               ? FWUP_OK
-               : FWUP_E_SUIT_DIGEST_ALG;
-}
-
-static enum fwup_err
-p_hash_update(void *ctx, const uint8_t *data, size_t len)
-{
-    (void)ctx;
-    (void)data;
-    (void)len;
-    return FWUP_OK;
-}
-
-/* "Computes" the digest the envelope's wrapper claims for the manifest. */
-static enum fwup_err
-p_hash_final(void *ctx, uint8_t *out, size_t cap, size_t *out_len)
-{
-    const struct permissive *p = ctx;
-    struct fwup_bytes want = fwup_verifier_bytes(p->v, p->v->digest_bytes);
-    size_t n = want.len <= cap ? want.len : cap;
-
-    if (n > 0)
-        memcpy(out, want.ptr, n);
-    *out_len = n;
-    return FWUP_OK;
-}
-
-static enum fwup_err
-p_sig_verify(void *ctx, int32_t alg, const struct fwup_v_key *key, struct fwup_bytes msg,
-             struct fwup_bytes sig)
-{
-    (void)ctx;
-    (void)alg;
-    (void)key;
-    /* Touch every byte: ASan then checks the verifier's views are in bounds. */
-    volatile uint8_t x = 0;
-    for (size_t i = 0; i < msg.len; i++)
-        x = (uint8_t)(x ^ msg.ptr[i]);
-    for (size_t i = 0; i < sig.len; i++)
-        x = (uint8_t)(x ^ sig.ptr[i]);
-    return FWUP_OK;
-}
-
-static enum fwup_err
-p_mac_compute(void *ctx, int32_t alg, const struct fwup_v_key *key, struct fwup_bytes msg,
-              uint8_t out[32])
-{
-    (void)ctx;
-    (void)alg;
-    (void)key;
-    (void)msg;
-    memset(out, 0, 32);
-    return FWUP_OK;
-}
-
 /* ---- the fixed trust anchor, loaded once ---- */
 
 static struct fwup_crypto *ossl;
 static struct fwup_v_crypto ossl_port;
 static struct fwup_v_key anchor_key;
-static struct fwup_v_key any_key[2];
 static struct fwup_v_anchor anchor;
-static struct fwup_v_anchor any_anchors[2];
 
 static void
 setup(void)
@@ -246,14 +178,6 @@ setup(void)
     }
     anchor.key = &anchor_key;
     anchor.role = 0;
-    /* Permissive pass: one P-256 and one Ed25519 anchor without kid, so every
-     * block has a candidate; the handle is never used by the permissive port. */
-    any_key[0].type = FWUP_V_KEY_P256;
-    any_key[1].type = FWUP_V_KEY_ED25519;
-    any_anchors[0].key = &any_key[0];
-    any_anchors[0].role = 0;
-    any_anchors[1].key = &any_key[1];
-    any_anchors[1].role = 1;
 }
 
 int
@@ -300,22 +224,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* 3. deep: permissive port, so arbitrary manifests get decoded. */
     {
-        struct permissive p = {&v};
-        struct fwup_v_crypto port = {.ctx = &p,
-                                     .hash_init = p_hash_init,
-                                     .hash_update = p_hash_update,
-                                     .hash_final = p_hash_final,
-                                     .sig_verify = p_sig_verify,
-                                     .mac_compute = p_mac_compute};
-        struct fwup_v_policy pol;
-        memset(&pol, 0, sizeof pol);
-        pol.anchors = any_anchors;
-        pol.n_anchors = 2;
-        fwup_verifier_init(&v, &port);
+        struct permissive perm;
+        fuzz_permissive_init(&perm, &v);
+        fwup_verifier_init(&v, &perm.port);
         e = fwup_verifier_parse(&v, data, size);
         check_result(&v, e);
         if (e == FWUP_OK) {
-            e = fwup_verifier_authenticate(&v, &pol);
+            e = fwup_verifier_authenticate(&v, &perm.policy);
             check_result(&v, e);
             if (e == FWUP_OK) {
                 e = fwup_verifier_decode_manifest(&v);

@@ -1435,6 +1435,10 @@ struct mdef {
     size_t resolution_len;
     const uint8_t *install;
     size_t install_len;
+    /* the dependency's metadata {1: prefix}: NULL for [h'64'] ("d"), else
+     * this raw CBOR item (NULL prefix_len 0 and prefix non-NULL: {}) */
+    const uint8_t *prefix;
+    size_t prefix_len;
 };
 
 static struct fwup_bytes
@@ -1494,10 +1498,18 @@ mk_manifest(struct fwup_enc *m, struct fwup_enc *c, struct fwup_enc *sh, const s
         fwup_enc_uint(c, 1);
         fwup_enc_map(c, 1);
         fwup_enc_uint(c, 1);
-        fwup_enc_map(c, 1);
-        fwup_enc_uint(c, 1);
-        fwup_enc_array(c, 1);
-        fwup_enc_bstr(c, (const uint8_t *)"d", 1);
+        if (d->prefix == NULL) {
+            fwup_enc_map(c, 1);
+            fwup_enc_uint(c, 1);
+            fwup_enc_array(c, 1);
+            fwup_enc_bstr(c, (const uint8_t *)"d", 1);
+        } else if (d->prefix_len == 0) {
+            fwup_enc_map(c, 0);
+        } else {
+            fwup_enc_map(c, 1);
+            fwup_enc_uint(c, 1);
+            fwup_enc_raw(c, d->prefix, d->prefix_len);
+        }
     }
     fwup_enc_uint(c, 2);
     fwup_enc_array(c, 1);
@@ -1531,6 +1543,9 @@ enum {
     CH_MISSING = 2,      /* the root's uri names no envelope member */
     CH_NO_INTEGRITY = 4, /* process-dependency without dependency-integrity */
     CH_OVERRIDE = 8,     /* the leaf overrides content instead of set-parameters */
+    CH_NO_PREFIX = 16,   /* the root's dependency (index 1, beyond components): metadata {} */
+    CH_PREFIX_EMPTY = 32, /* ... dependency-prefix [] */
+    CH_PREFIX_TEXT = 64,  /* ... dependency-prefix ["d"] (tstr, not bstr) */
 };
 
 /*
@@ -1589,6 +1604,12 @@ fx_chain(struct fx *f, int mids, unsigned flags, uint64_t use_before)
     d.dep_digest = dig;
     d.uri = (flags & CH_MISSING) ? "#nope" : "#d";
     d.use_before = use_before;
+    if (flags & CH_NO_PREFIX)
+        d.prefix = (const uint8_t *)"";
+    else if (flags & CH_PREFIX_EMPTY)
+        d.prefix = (const uint8_t *)"\x80", d.prefix_len = 1;
+    else if (flags & CH_PREFIX_TEXT)
+        d.prefix = (const uint8_t *)"\x81\x61" "d", d.prefix_len = 3;
     d.resolution = (flags & CH_NO_INTEGRITY) ? resolution_noint : resolution;
     d.resolution_len = (flags & CH_NO_INTEGRITY) ? sizeof resolution_noint : sizeof resolution;
     d.install = (flags & CH_NO_INTEGRITY) ? root_install_noint : root_install;
@@ -1677,6 +1698,24 @@ Test(process, missing_integrated_dependency_is_refused_before_any_write)
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_FETCH);
     cr_assert_eq(f.p.side_effects, 0);
     fx_release(&f);
+}
+
+Test(process, dependency_beyond_the_components_needs_a_component_identifier)
+{
+    /* Index 1 is not in `components`: its dependency-prefix is the only
+     * identifier the platform's hooks would get for it. Missing, empty or
+     * not an array of bstr: refused before anything runs. */
+    static const unsigned cases[] = {CH_NO_PREFIX, CH_PREFIX_EMPTY, CH_PREFIX_TEXT};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct fx f;
+        fx_init(&f);
+        fx_chain(&f, 0, cases[i], 0);
+        cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_SUIT_DEPENDENCY, "case %zu: %u", i,
+                     f.diag.code);
+        cr_assert_eq(f.p.side_effects, 0, "case %zu", i);
+        cr_assert_str_eq(f.p.log, "", "case %zu", i);
+        fx_release(&f);
+    }
 }
 
 Test(process, dependency_processed_without_integrity_check_is_refused)
