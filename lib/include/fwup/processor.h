@@ -312,10 +312,10 @@ struct fwup_v_platform {
  *         (no vendor/class check), FWUP_E_SUIT_COMPONENT, FWUP_E_SUIT_SEVERED,
  *         FWUP_E_SUIT_BAD_VALUE, FWUP_E_LIMIT_DEPTH, FWUP_E_FETCH,
  *         FWUP_E_DIRECTIVE_FAILED, FWUP_E_ROLLBACK or any error a hook returns.
- * Stack (Cortex-M4, -Os, scripts/cortexm-report.sh): 1080 B at worst with
- * dependencies (fwup_v_process 152 + run_sequence 144 + dep_next 80 +
- * dep_load 112 + fwup_verifier_authenticate of the dependency 592), 728 B
- * without (the image-match / fetch chains), plus the crypto port's and the
+ * Stack (Cortex-M4, -Os, scripts/cortexm-report.sh): 1088 B at worst with
+ * dependencies (fwup_v_process 160 + run_sequence 144 + dep_next 80 +
+ * dep_load 112 + fwup_verifier_authenticate of the dependency 592), 736 B
+ * without (the image-match / fetch chains; 704 B with 4 components), plus the crypto port's and the
  * platform's frames; the try-each / run-sequence / process-dependency
  * nesting lives in p->stack, not on the C stack.
  */

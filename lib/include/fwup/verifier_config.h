@@ -37,8 +37,8 @@
  * fwup_verifier. The default serves the hosted tools (CLI, fwup-sim) and
  * their tests; a device sets its own count. The draft examples use at most
  * 3: docs/processor.md gives context + stack for 4 components (the device
- * profile -DFWUP_V_MAX_COMPONENTS=4 -DFWUP_V_DISABLE_DEPENDENCIES: 2024
- * bytes, within the 2 KiB budget) and for the defaults (4152 bytes).
+ * profile -DFWUP_V_MAX_COMPONENTS=4 -DFWUP_V_DISABLE_DEPENDENCIES: 2032
+ * bytes, within the 2 KiB budget) and for the defaults (4160 bytes).
  * Every file including the verifier's headers must see the same value: the
  * structures are sized by it. */
 #ifndef FWUP_V_MAX_COMPONENTS
