@@ -670,6 +670,9 @@ level_setup(struct run *x, const struct fwup_verifier *in, uint32_t lvl)
         id[i] = bytes_of(in, in->m.components[i]);
     L->deps = 0;
     L->checked = 0;
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+    L->staged = 0;
+#endif
     L->loaded = 0xff;
     if (in->m.dependencies.len > 0) {
 #ifdef FWUP_V_DISABLE_DEPENDENCIES
@@ -770,6 +773,24 @@ level_setup(struct run *x, const struct fwup_verifier *in, uint32_t lvl)
  * is an attack or a broken release, not a branch to skip.
  * Crypto only: no platform hook with a side effect, so the dry run calls it.
  */
+/* Integrated ("#name", [TD] §8.1.1): read in place in an envelope, never
+ * from the component. */
+static bool
+integrated_uri(const struct fwup_v_params *pp)
+{
+    return (pp->set & PBIT(FWUP_SUIT_PARAM_URI)) != 0 && pp->val[FWUP_V_P_URI].len > 0 &&
+           pp->val[FWUP_V_P_URI].ptr[0] == '#';
+}
+
+/* Dry run: dependency i is read from its component, which a directive met
+ * before this point writes: only the real run can judge it (run_sequence). */
+static bool
+dep_deferred(const struct run *x, uint32_t i)
+{
+    return (x->p->lv[x->lvl].staged & PBIT(i)) != 0 &&
+           !integrated_uri(&x->p->params[slot_of(x, i)]);
+}
+
 static enum fwup_err
 dep_load(struct run *x, uint32_t i)
 {
@@ -791,7 +812,7 @@ dep_load(struct run *x, uint32_t i)
      * its own signature alone. */
     if ((pp->set & PBIT(FWUP_SUIT_PARAM_IMAGE_DIGEST)) == 0)
         return FWUP_E_SUIT_DEPENDENCY;
-    if ((pp->set & PBIT(FWUP_SUIT_PARAM_URI)) != 0 && uri.len > 0 && uri.ptr[0] == '#') {
+    if (integrated_uri(pp)) {
         /* [TD] §8.1.1: integrated in this manifest's envelope, or in the
          * root's (where an intermediary may have inserted it, §7.5). */
         if (!find_integrated(x->in, uri, &env) && !find_integrated(x->root, uri, &env))
@@ -1154,9 +1175,14 @@ dep_next(struct run *x)
             return FWUP_E_SUIT_DEPENDENCY;
         }
         /* [TD] §5.6.2: a dependency whose integrity was not checked in this
-         * procedure (or was changed since) is never run (OPEN-QUESTIONS 20). */
-        if ((L->checked & b) == 0)
+         * procedure (or was changed since) is never run (OPEN-QUESTIONS 20).
+         * In the dry run, one that is fetched first is not there to walk:
+         * the real run checks and runs it (docs/trust-domains.md). */
+        if ((L->checked & b) == 0) {
+            if (x->dry && dep_deferred(x, i))
+                continue;
             return FWUP_E_SUIT_DEPENDENCY;
+        }
         if (L->loaded != i) {
             /* Another dependency of this level was loaded since: load this
              * one again (same bytes, same checks). */
@@ -1240,7 +1266,7 @@ static enum fwup_err
 run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
 {
     struct fwup_v_processor *p = x->p;
-    const struct fwup_v_level *L;
+    struct fwup_v_level *L;
     enum fwup_err e;
     uint32_t at;
 
@@ -1469,10 +1495,24 @@ run_sequence(struct run *x, struct fwup_v_span seq, int32_t key)
              * every dependency for real, so a forged, mis-signed or
              * mismatching dependency is refused before anything is written.
              * A selected index that is not a dependency is left to the real
-             * run (there the condition fails). */
+             * run (there the condition fails). So is a dependency that a
+             * directive before this point writes (the [TD] template:
+             * fetch by URI in dependency-resolution): what the component
+             * holds now is not what the run will check, and judging it
+             * would refuse every first fetch (FWUP_E_FETCH, nothing there)
+             * or a refetch of a changed dependency. The real run checks it
+             * once fetched, before process-dependency may run it. */
+            if (cmd == FWUP_SUIT_CMD_FETCH || cmd == FWUP_SUIT_CMD_WRITE ||
+                cmd == FWUP_SUIT_CMD_COPY)
+                L->staged |= p->sel;
+            else if (cmd == FWUP_SUIT_CMD_SWAP)
+                L->staged = ~(uint32_t)0; /* the source component too */
             if (cmd == FWUP_SUIT_CMD_DEPENDENCY_INTEGRITY)
                 for (uint32_t m = p->sel & L->deps; m != 0; m &= m - 1u) {
-                    e = dep_load(x, bit_index(lowest_bit(m)));
+                    uint32_t i = bit_index(lowest_bit(m));
+                    if (dep_deferred(x, i))
+                        continue;
+                    e = dep_load(x, i);
                     if (e != FWUP_OK)
                         FAIL(e, off);
                 }

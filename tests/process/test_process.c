@@ -28,6 +28,7 @@ struct vimage {
     uint32_t seed;
     uint64_t size;
     uint8_t digest[32];
+    const uint8_t *bytes; /* real content (a fetched dependency envelope), or NULL: pattern() */
 };
 
 static uint8_t
@@ -36,7 +37,7 @@ pattern(uint32_t seed, uint64_t k)
     return (uint8_t)((seed * 131u) + (uint32_t)(k * 7u) + (uint32_t)(k >> 9));
 }
 
-#define MAX_VIMAGES 4
+#define MAX_VIMAGES 6
 struct wrap {
     struct fwup_crypto *real;
     struct fwup_v_crypto real_port;
@@ -55,7 +56,11 @@ w_hash_init(void *ctx, int32_t alg)
 {
     struct wrap *w = ctx;
     w->hashed = 0;
-    w->match_mask = (1u << w->n_img) - 1u;
+    /* images with real bytes are hashed for real: no placeholder digest */
+    w->match_mask = 0;
+    for (int i = 0; i < w->n_img; i++)
+        if (w->img[i].bytes == NULL)
+            w->match_mask |= 1u << i;
     return w->real_port.hash_init(w->real_port.ctx, alg);
 }
 
@@ -224,6 +229,7 @@ p_fetch(void *ctx, const struct fwup_v_component *c, struct fwup_bytes uri, uint
     p->c[c->index].seed = img->seed;
     p->c[c->index].size = img->size;
     p->c[c->index].slot = c->slot;
+    p->c[c->index].bytes = img->bytes;
     return FWUP_OK;
 }
 
@@ -395,13 +401,18 @@ struct fx {
     struct fwup_v_platform hooks;
     uint8_t *env;
     size_t env_len;
+    uint8_t *dep_env; /* a dependency fetched by URI (fx_chain CH_BY_URI) */
+    size_t dep_env_len;
 };
 
 static void
 add_image(struct fx *f, const char *uri, uint64_t size, const uint8_t digest[32])
 {
     struct fwup_bytes u = {(const uint8_t *)uri, strlen(uri)};
-    struct vimage *im = &f->w.img[f->w.n_img++];
+    struct vimage *im;
+    cr_assert_lt(f->w.n_img, MAX_VIMAGES);
+    im = &f->w.img[f->w.n_img++];
+    memset(im, 0, sizeof *im);
     im->seed = seed_of(u);
     im->size = size;
     memcpy(im->digest, digest, 32);
@@ -452,6 +463,7 @@ fx_release(struct fx *f)
     fwup_key_release(&f->key);
     fwup_crypto_free(f->w.real);
     free(f->env);
+    free(f->dep_env);
     for (int i = 0; i < FWUP_V_MAX_COMPONENTS; i++)
         free(f->p.mapped[i]);
 }
@@ -1546,7 +1558,10 @@ enum {
     CH_NO_PREFIX = 16,   /* the root's dependency (index 1, beyond components): metadata {} */
     CH_PREFIX_EMPTY = 32, /* ... dependency-prefix [] */
     CH_PREFIX_TEXT = 64,  /* ... dependency-prefix ["d"] (tstr, not bstr) */
+    CH_BY_URI = 128,      /* the leaf is fetched from DEP_URI, not integrated */
 };
+
+#define DEP_URI "http://example.com/dependency.suit"
 
 /*
  * root -> mids intermediate dependencies -> leaf, each integrated in its
@@ -1602,7 +1617,7 @@ fx_chain(struct fx *f, int mids, unsigned flags, uint64_t use_before)
     memset(&d, 0, sizeof d);
     d.ident = true;
     d.dep_digest = dig;
-    d.uri = (flags & CH_MISSING) ? "#nope" : "#d";
+    d.uri = (flags & CH_MISSING) ? "#nope" : (flags & CH_BY_URI) ? DEP_URI : "#d";
     d.use_before = use_before;
     if (flags & CH_NO_PREFIX)
         d.prefix = (const uint8_t *)"";
@@ -1615,12 +1630,19 @@ fx_chain(struct fx *f, int mids, unsigned flags, uint64_t use_before)
     d.install = (flags & CH_NO_INTEGRITY) ? root_install_noint : root_install;
     d.install_len = (flags & CH_NO_INTEGRITY) ? sizeof root_install_noint : sizeof root_install;
     mb = mk_manifest(&m, &c, &sh, &d);
-    seal(&e, &f->w, mb, "#d", fwup_enc_bytes(&prev), nd);
+    if (flags & CH_BY_URI) {
+        seal(&e, &f->w, mb, NULL, none, nd);
+        cr_assert_eq(fwup_enc_take(&prev, &f->dep_env, &f->dep_env_len), FWUP_OK);
+        add_image(f, DEP_URI, f->dep_env_len, dig);
+        f->w.img[f->w.n_img - 1].bytes = f->dep_env;
+    } else {
+        seal(&e, &f->w, mb, "#d", fwup_enc_bytes(&prev), nd);
+        fwup_enc_release(&prev);
+    }
     cr_assert_eq(fwup_enc_take(&e, &f->env, &f->env_len), FWUP_OK);
     fwup_enc_release(&m);
     fwup_enc_release(&c);
     fwup_enc_release(&sh);
-    fwup_enc_release(&prev);
 
     snprintf(path, sizeof path, "%s/keys/hmac256-secret.bin", FWUP_TEST_VECTORS);
     cr_assert_eq(fwup_key_load_hmac(path, &f->key, NULL), FWUP_OK);
@@ -1698,6 +1720,65 @@ Test(process, missing_integrated_dependency_is_refused_before_any_write)
     cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_FETCH);
     cr_assert_eq(f.p.side_effects, 0);
     fx_release(&f);
+}
+
+/* A dependency fetched by URI ([TD] template: dependency-resolution =
+ * set-index 1, fetch, dependency-integrity, process-dependency) on a device
+ * that maps components. The dry run cannot judge what the fetch has not
+ * brought yet; the real run checks it once fetched, before running it. */
+static void
+fx_uri_dependency(struct fx *f, unsigned flags)
+{
+    fx_chain(f, 0, CH_BY_URI | flags, 0);
+    f->hooks.view = p_view;
+    f->p.view_mode = VIEW_MAP;
+}
+
+Test(process, dependency_fetched_by_uri_runs)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_uri_dependency(&f, 0);
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u at %u key %d", f.diag.code,
+                 f.diag.offset, f.diag.suit_key);
+    cr_assert_str_eq(f.p.log, "fetch1(" DEP_URI ") write0(4) write0(4)");
+    cr_assert_gt(f.p.views, 0, "read through the view hook");
+    fx_release(&f);
+}
+
+Test(process, dependency_fetched_by_uri_ignores_what_the_component_held_before)
+{
+    /* c1 holds something else (an earlier attempt, another version): the
+     * dry run must not judge it; the fetch replaces it. */
+    struct fx f;
+    fx_init(&f);
+    fx_uri_dependency(&f, 0);
+    preload(&f, 1, "http://example.com/file.bin");
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u at %u key %d", f.diag.code,
+                 f.diag.offset, f.diag.suit_key);
+    cr_assert_str_eq(f.p.log, "fetch1(" DEP_URI ") write0(4) write0(4)");
+    fx_release(&f);
+}
+
+Test(process, dependency_fetched_by_uri_is_checked_before_it_runs)
+{
+    /* 0: the root signs another digest; 1: process-dependency without
+     * dependency-integrity; 2: the dependency's key is not trusted. Each is
+     * refused right after the fetch, before install writes anything. */
+    static const unsigned flags[] = {CH_BAD_DIGEST, CH_NO_INTEGRITY, 0};
+    static const enum fwup_err want[] = {FWUP_E_IMAGE_DIGEST, FWUP_E_SUIT_DEPENDENCY,
+                                         FWUP_E_POLICY_ROLE_MISSING};
+    for (int i = 0; i < 3; i++) {
+        struct fx f;
+        fx_init(&f);
+        fx_uri_dependency(&f, flags[i]);
+        if (i == 2)
+            f.policy.dep_require_roles = 1u << 1; /* the leaf is signed as role 0 */
+        cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), want[i], "case %d: %u", i, f.diag.code);
+        cr_assert_eq(f.diag.suit_key, 15, "case %d: dependency-resolution", i);
+        cr_assert_str_eq(f.p.log, "fetch1(" DEP_URI ")", "case %d", i);
+        fx_release(&f);
+    }
 }
 
 Test(process, dependency_beyond_the_components_needs_a_component_identifier)

@@ -88,6 +88,11 @@ struct fwup_v_frame {
 struct fwup_v_level {
     uint32_t deps;    /* bit i: index i is a dependency (common.dependencies) */
     uint32_t checked; /* bit i: dependency-integrity succeeded on i (cache, §5.6.2) */
+#ifndef FWUP_V_DISABLE_DEPENDENCIES
+    /* bit i: the dry run has met a directive that writes i (fetch, write, copy,
+     * swap): a dependency there is judged by the real run, once fetched */
+    uint32_t staged;
+#endif
     uint8_t n_index;  /* index space: max(#components, last dependency + 1) */
     uint8_t loaded;   /* the dependency index the next level's context holds (0xff: none) */
     uint8_t top;      /* parameter slots in use once this level was mapped */
@@ -295,7 +300,10 @@ struct fwup_v_platform {
  * checks its manifest digest against the dependent's image-digest; the dry
  * run does this too, and walks the dependency's sequences through
  * process-dependency, so a forged, mis-signed or malformed dependency is
- * refused before any side effect. Nesting is bounded by FWUP_V_MAX_DEPTH
+ * refused before any side effect. Except a dependency that a directive
+ * writes before its integrity check (fetched by URI in this procedure): the
+ * dry run leaves it to the real run, which authenticates it once fetched
+ * and before running it (docs/trust-domains.md). Nesting is bounded by FWUP_V_MAX_DEPTH
  * frames and FWUP_V_MAX_DEP_DEPTH contexts.
  *
  * \return FWUP_OK; FWUP_E_CONDITION_FAILED (a condition failed outside any
