@@ -102,7 +102,7 @@ struct fwup_v_level {
 /*
  * The processor's working state: caller-allocated (static or stack), no
  * heap. Fields are private. Size on Cortex-M4 with the defaults (8
- * components, depth 6, FWUP_V_MAX_DEP_DEPTH 2): 2488 bytes, of which 2 x 584
+ * components, depth 6, FWUP_V_MAX_DEP_DEPTH 2): 2496 bytes, of which 2 x 584
  * bytes are the dependency contexts (see docs/trust-domains.md); 776 bytes
  * with 4 components and FWUP_V_DISABLE_DEPENDENCIES (docs/processor.md).
  *
@@ -320,8 +320,8 @@ struct fwup_v_platform {
  *         (no vendor/class check), FWUP_E_SUIT_COMPONENT, FWUP_E_SUIT_SEVERED,
  *         FWUP_E_SUIT_BAD_VALUE, FWUP_E_LIMIT_DEPTH, FWUP_E_FETCH,
  *         FWUP_E_DIRECTIVE_FAILED, FWUP_E_ROLLBACK or any error a hook returns.
- * Stack (Cortex-M4, -Os, scripts/cortexm-report.sh): 1088 B at worst with
- * dependencies (fwup_v_process 160 + run_sequence 144 + dep_next 80 +
+ * Stack (Cortex-M4, -Os, scripts/cortexm-report.sh): 1080 B at worst with
+ * dependencies (fwup_v_process 160 + run_sequence 144 + dep_next 72 +
  * dep_load 112 + fwup_verifier_authenticate of the dependency 592), 736 B
  * without (the image-match / fetch chains; 704 B with 4 components), plus the crypto port's and the
  * platform's frames; the try-each / run-sequence / process-dependency
