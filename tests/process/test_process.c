@@ -990,18 +990,26 @@ fx_two_sequences(struct fx *f, const uint8_t *shared, size_t shared_len, const u
     f->hooks.record = p_record;
 }
 
+/* Run invoke: it succeeds with this log (records and hooks) after asking
+ * the device's identity `idents` times. `what` names the case. */
+static void
+expect_invoke(struct fx *f, const char *log, int idents, const char *what)
+{
+    cr_assert_eq(fx_run(f, FWUP_V_PROC_INVOKE), FWUP_OK, "%s: diag %u at %u", what, f->diag.code,
+                 f->diag.offset);
+    cr_assert_str_eq(f->p.log, log, "%s", what);
+    cr_assert_eq(f->p.idents, idents, "%s", what);
+}
+
 Test(process, replayable_shared_sequence_is_not_run_again)
 {
     struct fx f;
     fx_init(&f);
     fx_two_sequences(&f, SHARED_OK, sizeof SHARED_OK, VALIDATE_URI, sizeof VALIDATE_URI, INVOKE_2,
                      sizeof INVOKE_2);
-    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
-                 f.diag.offset);
     /* vendor and class checked before validate; before invoke the shared
      * sequence would write the same two values and check them again */
-    cr_assert_str_eq(f.p.log, "r1@0 r2@0 invoke0 r23@0");
-    cr_assert_eq(f.p.idents, 2);
+    expect_invoke(&f, "r1@0 r2@0 invoke0 r23@0", 2, "replayable");
     fx_release(&f);
 }
 
@@ -1017,10 +1025,7 @@ Test(process, shared_sequence_runs_again_after_a_sequence_overrides_its_paramete
     fx_init(&f);
     fx_two_sequences(&f, SHARED_OK, sizeof SHARED_OK, validate, sizeof validate, invoke,
                      sizeof invoke);
-    cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u at %u", f.diag.code,
-                 f.diag.offset);
-    cr_assert_str_eq(f.p.log, "r1@0 r2@0 r1@0 r2@0 r1@0 invoke0 r23@0");
-    cr_assert_eq(f.p.idents, 5);
+    expect_invoke(&f, "r1@0 r2@0 r1@0 r2@0 r1@0 invoke0 r23@0", 5, "vendor overridden");
     fx_release(&f);
 }
 
@@ -1075,15 +1080,14 @@ Test(process, shared_sequence_that_is_not_replayable_runs_before_every_sequence)
     slot[39] = 0x05;
     slot[40] = 0x01;
     memcpy(slot + 41, slot_tail, sizeof slot_tail);
+    static const char *const name[] = {"override after a condition", "set-parameters",
+                                       "try-each", "component-slot"};
     for (int i = 0; i < 4; i++) {
         struct fx f;
         fx_init(&f);
         fx_two_sequences(&f, shared[i], len[i], VALIDATE_URI, sizeof VALIDATE_URI, INVOKE_2,
                          sizeof INVOKE_2);
-        cr_assert_eq(fx_run(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "case %d: diag %u at %u", i,
-                     f.diag.code, f.diag.offset);
-        cr_assert_str_eq(f.p.log, log[i], "case %d: %s", i, f.p.log);
-        cr_assert_eq(f.p.idents, idents[i], "case %d", i);
+        expect_invoke(&f, log[i], idents[i], name[i]);
         fx_release(&f);
     }
 }
