@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "fwup/crypto.h"
+#include "fwup/processor.h"
 #include "fwup/verifier.h"
 #include "policy.h"
 
@@ -31,6 +32,10 @@ static const char usage_text[] =
     "  -p, --policy POLICY.json   load anchors and rules from a policy file\n"
     "      --payload [INDEX=]FILE check a payload image against component INDEX\n"
     "                             (default 0): image-digest and image-size\n"
+    "      --device-check         also run fwup's manifest processor as a device\n"
+    "                             would before installing (its dry run, update and\n"
+    "                             invoke, vendor and class checks required) and\n"
+    "                             refuse what it would refuse\n"
     "      --json                 one JSON document on stdout\n"
     "  -h, --help                 this help\n"
     "\n"
@@ -139,7 +144,8 @@ fwup_cmd_verify(int argc, char **argv)
         {"require", required_argument, NULL, 'r'}, {"min-signers", required_argument, NULL, 'n'},
         {"strict", no_argument, NULL, 'S'},        {"policy", required_argument, NULL, 'p'},
         {"payload", required_argument, NULL, 'P'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"device-check", no_argument, NULL, 'D'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct fwup_policy trust;
     struct fwup_verifier v;
@@ -149,7 +155,7 @@ fwup_cmd_verify(int argc, char **argv)
     struct payload pay[MAX_PAYLOADS];
     const char *trusts[FWUP_V_MAX_ANCHORS * 2], *policy_file = NULL, *require = NULL;
     bool is_hmac[FWUP_V_MAX_ANCHORS * 2];
-    int n_trust = 0, n_pay = 0, json = 0, strict = 0, c, rc;
+    int n_trust = 0, n_pay = 0, json = 0, strict = 0, device_check = 0, c, rc;
     long min_signers = -1;
     const char *file;
     uint8_t *env = NULL;
@@ -207,6 +213,9 @@ fwup_cmd_verify(int argc, char **argv)
         }
         case 'j':
             json = 1;
+            break;
+        case 'D':
+            device_check = 1;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -327,6 +336,29 @@ fwup_cmd_verify(int argc, char **argv)
         }
     }
 
+    /* What a device on lib/verifier refuses before installing: an
+     * unsupported or custom command or parameter, a directive in the shared
+     * sequence, no vendor or class check, an integrated dependency that does
+     * not authenticate. The same code as on the device (fwup_v_check). */
+    for (int k = 0; device_check && k < 2; k++) {
+        static struct fwup_v_processor proc; /* 2.5 KB, not on the stack */
+        struct fwup_v_diag vd = {0, 0, 0, 0};
+        enum fwup_v_procedure pr = k == 0 ? FWUP_V_PROC_UPDATE : FWUP_V_PROC_INVOKE;
+
+        proc.require_ident = true;
+        e = fwup_v_check(&v, pr, &proc, &vd);
+        if (e != FWUP_OK) {
+            fwup_diag_init(&d);
+            d.code = e;
+            d.offset = vd.offset;
+            d.has_offset = vd.scope != FWUP_V_AT_NONE && vd.scope != FWUP_V_AT_POLICY;
+            fwup_cli_v_path(&vd, &trust, d.path, sizeof d.path);
+            snprintf(d.detail, sizeof d.detail, "a device would refuse its %s procedure: %s",
+                     k == 0 ? "update" : "invoke", fwup_err_str(e));
+            goto fail;
+        }
+    }
+
     {
         char hex[2 * FWUP_V_MAX_DIGEST + 1];
         struct fwup_bytes db = fwup_verifier_bytes(&v, v.digest_bytes);
@@ -371,6 +403,8 @@ fwup_cmd_verify(int argc, char **argv)
                 json_array_append_new(pl, p);
             }
             json_object_set_new(doc, "payloads", pl);
+            if (device_check)
+                json_object_set_new(doc, "device_check", json_true());
             if (emit_json(doc) != 0) {
                 rc = FWUP_EXIT_IO;
                 goto out;
@@ -383,6 +417,8 @@ fwup_cmd_verify(int argc, char **argv)
                    hex);
             for (int i = 0; i < n_pay; i++)
                 printf("payload %u '%s': image-digest ok\n", pay[i].index, pay[i].file);
+            if (device_check)
+                printf("device check: nothing a device refuses before installing (update, invoke)\n");
             printf("verified: '%s' (", file);
             for (uint8_t a = 0; a < trust.pol.n_anchors; a++)
                 if (v.valid_anchors & (1u << a))

@@ -740,7 +740,7 @@ level_setup(struct run *x, const struct fwup_verifier *in, uint32_t lvl)
             memset(&p->params[s], 0, sizeof p->params[s]);
             p->slot_id[s] = id[i];
             p->n_slots++;
-            if (lvl > 0 && !is_dep) {
+            if (lvl > 0 && !is_dep && x->plat != NULL) {
                 struct fwup_v_component c;
                 bool ok = false;
                 enum fwup_err e;
@@ -772,11 +772,12 @@ integrated_uri(const struct fwup_v_params *pp)
 }
 
 /* Dry run: dependency i is read from its component, which a directive met
- * before this point writes: only the real run can judge it (run_sequence). */
+ * before this point writes, or there is no device (fwup_v_check): only the
+ * real run can judge it (run_sequence). */
 static bool
 dep_deferred(const struct run *x, uint32_t i)
 {
-    return (x->p->lv[x->lvl].staged & PBIT(i)) != 0 &&
+    return ((x->p->lv[x->lvl].staged & PBIT(i)) != 0 || x->plat == NULL) &&
            !integrated_uri(&x->p->params[slot_of(x, i)]);
 }
 
@@ -1581,6 +1582,13 @@ static const uint8_t update_order[] = {FWUP_V_SEQ_DEPENDENCY_RESOLUTION, FWUP_V_
                                        FWUP_V_SEQ_VALIDATE};
 static const uint8_t invoke_order[] = {FWUP_V_SEQ_VALIDATE, FWUP_V_SEQ_LOAD, FWUP_V_SEQ_INVOKE};
 
+/* The context of fwup_v_check's platform, which has no hooks: with it the
+ * procedure runs with x.plat NULL, its dry run only (a dry run calls no
+ * hook). No device's platform can have it: it is private to this file. One
+ * entry point rather than a wrapper around a shared body: the wrapper's
+ * frame would sit under the deepest chain (scripts/cortexm-report.sh). */
+static const char no_device;
+
 enum fwup_err
 fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
                const struct fwup_v_platform *plat, struct fwup_v_processor *p,
@@ -1618,7 +1626,7 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
     x.in = in;
     x.root = in;
     x.p = p;
-    x.plat = plat;
+    x.plat = (const void *)plat->ctx == (const void *)&no_device ? NULL : plat;
     x.crypto = in->crypto;
     x.diag = diag;
 #ifndef FWUP_V_DISABLE_DEPENDENCIES
@@ -1645,7 +1653,7 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
     e = level_setup(&x, in, 0);
     if (e != FWUP_OK)
         return fail_at(diag, e, in->m.dependencies.off, FWUP_SUIT_COMMON_COMPONENTS);
-    for (uint32_t i = 0; i < in->m.n_components; i++) {
+    for (uint32_t i = 0; x.plat != NULL && i < in->m.n_components; i++) {
         struct fwup_v_component c = component(&x, i);
         bool ok = false;
         e = plat->component_ok(plat->ctx, &c, &ok);
@@ -1674,7 +1682,7 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
      * runs (dependencies included: each is authenticated and its sequences
      * walked); pass 1 runs: the shared sequence before each sequence of the
      * procedure, parameters persisting across them (OPEN-QUESTIONS 10). */
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < (x.plat != NULL ? 2 : 1); pass++) {
         x.dry = (pass == 0);
         if (!x.dry) {
             /* Back to the root's own slots; the integrity cache of the dry
@@ -1714,4 +1722,15 @@ fwup_v_process(const struct fwup_verifier *in, enum fwup_v_procedure proc,
     }
     result = FWUP_OK;
     return result;
+}
+
+enum fwup_err
+fwup_v_check(const struct fwup_verifier *v, enum fwup_v_procedure proc,
+             struct fwup_v_processor *p, struct fwup_v_diag *diag)
+{
+    struct fwup_v_platform none;
+
+    memset(&none, 0, sizeof none);
+    none.ctx = (void *)(uintptr_t)&no_device; /* never written through */
+    return fwup_v_process(v, proc, &none, p, diag);
 }

@@ -18,7 +18,12 @@
  *    run cannot be walked before it exists;
  *  - the working state is cleared where the processor says it is: a run
  *    on a struct fwup_v_processor filled with 0xa5 behaves exactly like a
- *    run on a zeroed one (same result, diag, hooks and records, in order).
+ *    run on a zeroed one (same result, diag, hooks and records, in order);
+ *  - fwup_v_check (the dry run alone, `fwup verify --device-check`) agrees
+ *    with the processor on a device that has every component: what it
+ *    refuses, the run refuses with the same code and diag; what it passes,
+ *    the run does not refuse for a reason the dry run decides. Manifests
+ *    with dependencies apart (a fetched one is left to the device).
  */
 #include <string.h>
 
@@ -350,10 +355,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    zero.diag.suit_key == junk.diag.suit_key);
         FUZZ_CHECK(zero.trace == junk.trace && zero.calls == junk.calls);
         FUZZ_CHECK(zero.side_effects == junk.side_effects && zero.records == junk.records);
-        if (!deps && (zero.e == FWUP_E_SUIT_UNSUPPORTED_CMD ||
-                      zero.e == FWUP_E_SUIT_UNSUPPORTED_PARAM ||
-                      zero.e == FWUP_E_SUIT_SHARED_RULE))
+        bool dry_refusal = zero.e == FWUP_E_SUIT_UNSUPPORTED_CMD ||
+                           zero.e == FWUP_E_SUIT_UNSUPPORTED_PARAM ||
+                           zero.e == FWUP_E_SUIT_SHARED_RULE;
+        if (!deps && dry_refusal)
             FUZZ_CHECK(zero.side_effects == 0 && zero.records == 0);
+        if (!deps) {
+            struct fwup_v_diag cd = {0, 0, 0, 0};
+            enum fwup_err ce;
+            memset(&p, 0xa5, sizeof p);
+            p.require_ident = require_ident;
+            ce = fwup_v_check(&v, proc, &p, &cd);
+            if (ce != FWUP_OK)
+                FUZZ_CHECK(ce == zero.e && cd.code == zero.diag.code &&
+                           cd.offset == zero.diag.offset && cd.suit_key == zero.diag.suit_key);
+            else
+                FUZZ_CHECK(!dry_refusal);
+        }
     }
     return 0;
 }

@@ -1907,3 +1907,77 @@ Test(process, is_dependency_selects_dependencies_under_index_true)
     cr_assert_str_eq(f.p.log, "write0(3) write0(3)");
     fx_release(&f);
 }
+
+/* ---- fwup_v_check: the dry run alone, no device --------------------------- */
+
+static enum fwup_err
+fx_check(struct fx *f, enum fwup_v_procedure proc)
+{
+    memset(&f->diag, 0, sizeof f->diag);
+    return fwup_v_check(&f->v, proc, &f->proc, &f->diag);
+}
+
+Test(process, check_passes_the_draft_example_without_calling_the_device)
+{
+    struct fx f;
+    fx_init(&f);
+    fx_load(&f, "draft37/example0.suit", "draft37/example-pub.pem", false);
+    f.hooks.record = p_record;
+    f.proc.require_ident = true;
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_INVOKE), FWUP_OK, "diag %u", f.diag.code);
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u", f.diag.code);
+    cr_assert_str_eq(f.p.log, "");
+    cr_assert_eq(f.p.side_effects + f.p.idents + f.p.views + f.p.reads, 0);
+    fx_release(&f);
+}
+
+Test(process, check_refuses_what_the_processor_refuses_with_the_same_diag)
+{
+    /* install = [override {21: "x"}, fetch 2, command 30]; and a shared
+     * sequence without the class check */
+    static const uint8_t seq[] = {0x86, 0x14, 0xa1, 0x15, 0x61, 0x78, 0x15, 0x02, 0x18, 0x1e, 0x00};
+    static const uint8_t inv[] = {0x82, 0x17, 0x02};
+    struct fwup_v_diag checked;
+    struct fx f;
+    fx_init(&f);
+    fx_crafted(&f, SHARED_OK, sizeof SHARED_OK, 20, seq, sizeof seq, 1);
+    f.proc.require_ident = true;
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_UPDATE), FWUP_E_SUIT_UNSUPPORTED_CMD);
+    checked = f.diag;
+    cr_assert_eq(fx_run(&f, FWUP_V_PROC_UPDATE), FWUP_E_SUIT_UNSUPPORTED_CMD);
+    cr_assert(checked.offset == f.diag.offset && checked.suit_key == f.diag.suit_key &&
+              checked.scope == f.diag.scope);
+    cr_assert_eq(f.p.side_effects, 0);
+    fx_release(&f);
+
+    fx_init(&f);
+    fx_crafted(&f, SHARED_NO_CLASS, sizeof SHARED_NO_CLASS, 9, inv, sizeof inv, 1);
+    f.proc.require_ident = true;
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_INVOKE), FWUP_E_SUIT_MISSING);
+    f.proc.require_ident = false;
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_INVOKE), FWUP_OK);
+    fx_release(&f);
+}
+
+Test(process, check_authenticates_integrated_dependencies_and_leaves_fetched_ones)
+{
+    struct fx f;
+    struct twokeys k;
+    fx_init(&f);
+    load_dependency_vector(&f, &k);
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u", f.diag.code);
+    f.policy.dep_require_roles = 1u << 1; /* the dependency is the author's (role 0) */
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_UPDATE), FWUP_E_POLICY_ROLE_MISSING);
+    cr_assert_str_eq(f.p.log, "");
+    fwup_key_release(&k.a);
+    fwup_key_release(&k.b);
+    fx_release(&f);
+
+    /* Fetched by URI: not in the envelope, so not checkable here, even with
+     * a digest that the device will refuse. */
+    fx_init(&f);
+    fx_uri_dependency(&f, CH_BAD_DIGEST);
+    cr_assert_eq(fx_check(&f, FWUP_V_PROC_UPDATE), FWUP_OK, "diag %u", f.diag.code);
+    cr_assert_eq(f.p.side_effects + f.p.views, 0);
+    fx_release(&f);
+}

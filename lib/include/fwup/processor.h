@@ -333,6 +333,29 @@ FWUP_API FWUP_NODISCARD enum fwup_err fwup_v_process(const struct fwup_verifier 
                                                      struct fwup_v_processor *p,
                                                      struct fwup_v_diag *diag);
 
+/*
+ * The dry run of fwup_v_process alone, with no device: whether a device
+ * built on this processor would refuse procedure `proc` of the manifest
+ * before any side effect, for a publisher to learn before shipping (`fwup
+ * verify --device-check`). Same checks, same codes and diag as
+ * fwup_v_process, except what needs the device: its components
+ * (component_ok), the rollback check, every condition (they all pass in a
+ * dry run), and a dependency that is not integrated in the envelope (read
+ * from the device, so left unchecked). Integrated dependencies are
+ * authenticated with v's policy and dep_require_roles, as on a device.
+ *
+ * \param[in]     v     as for fwup_v_process
+ * \param[in,out] p     working state, require_ident set by the caller
+ * \param[out]    diag  first error (may be NULL)
+ * \return FWUP_OK, or the error fwup_v_process would return before its
+ *         first hook with a side effect. Calls no platform hook.
+ * Stack: that of fwup_v_process.
+ */
+FWUP_API FWUP_NODISCARD enum fwup_err fwup_v_check(const struct fwup_verifier *v,
+                                                   enum fwup_v_procedure proc,
+                                                   struct fwup_v_processor *p,
+                                                   struct fwup_v_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif
