@@ -6,7 +6,8 @@
 #   2. create a release envelope from device-sim/example/release.json,
 #   3. sign it as the author and as the operator (demo keys made by
 #      `fwup keygen`, or keys/demo-*.pem when present),
-#   4. verify it with --require author,operator, and check that the author's
+#   4. verify it with --require author,operator and --device-check (nothing a
+#      device refuses before installing), and check that the author's
 #      signature alone is refused,
 #   5. sign v1 and v2 of the release as the author with a key that never
 #      leaves the demo's SoftHSM token (a pkcs11: URI; the token is made
@@ -147,8 +148,10 @@ if [ -z "$signed" ]; then
 elif ! available verify; then
     skip "'fwup verify'"
 else
+    # --device-check: and nothing in it that a device's processor refuses
+    # before installing (fwup_v_check, the device's own dry run).
     run "$FWUP" verify "$signed" -t author="$author.pub.pem" \
-        -t operator="$operator.pub.pem" --require author,operator
+        -t operator="$operator.pub.pem" --require author,operator --device-check
     # Signed by the author only: the all-of policy says no (exit 1).
     run_expect 1 "$FWUP" verify "$out/release.author.suit" -t author="$author.pub.pem" \
         -t operator="$operator.pub.pem" --require author,operator
