@@ -348,11 +348,7 @@ fwup_cmd_verify(int argc, char **argv)
         proc.require_ident = true;
         e = fwup_v_check(&v, pr, &proc, &vd);
         if (e != FWUP_OK) {
-            fwup_diag_init(&d);
-            d.code = e;
-            d.offset = vd.offset;
-            d.has_offset = vd.scope != FWUP_V_AT_NONE && vd.scope != FWUP_V_AT_POLICY;
-            fwup_cli_v_path(&vd, &trust, d.path, sizeof d.path);
+            fwup_cli_vd_diag(&vd, &trust, &d);
             snprintf(d.detail, sizeof d.detail, "a device would refuse its %s procedure: %s",
                      k == 0 ? "update" : "invoke", fwup_err_str(e));
             goto fail;

@@ -230,6 +230,17 @@ fwup_cli_v_path(const struct fwup_v_diag *vd, const struct fwup_policy *t, char 
 }
 
 void
+fwup_cli_vd_diag(const struct fwup_v_diag *vd, const struct fwup_policy *t,
+                 struct fwup_diag *d)
+{
+    fwup_diag_init(d);
+    d->code = (enum fwup_err)vd->code;
+    d->offset = vd->offset;
+    d->has_offset = vd->scope != FWUP_V_AT_NONE && vd->scope != FWUP_V_AT_POLICY;
+    fwup_cli_v_path(vd, t, d->path, sizeof d->path);
+}
+
+void
 fwup_cli_v_diag(const struct fwup_verifier *v, const struct fwup_policy *t,
                 struct fwup_diag *d)
 {
@@ -237,11 +248,7 @@ fwup_cli_v_diag(const struct fwup_verifier *v, const struct fwup_policy *t,
     enum fwup_err code = (enum fwup_err)vd->code;
     int32_t k = vd->suit_key;
 
-    fwup_diag_init(d);
-    d->code = code;
-    d->offset = vd->offset;
-    d->has_offset = vd->scope != FWUP_V_AT_NONE && vd->scope != FWUP_V_AT_POLICY;
-    fwup_cli_v_path(vd, t, d->path, sizeof d->path);
+    fwup_cli_vd_diag(vd, t, d);
     switch (code) {
     case FWUP_E_POLICY_ROLE_MISSING:
         if (t != NULL && k >= 0 && k < t->n_roles)

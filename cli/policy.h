@@ -37,6 +37,12 @@ const char *fwup_cli_seq_state(uint8_t state);
 void fwup_cli_v_path(const struct fwup_v_diag *vd, const struct fwup_policy *t, char *out,
                      size_t cap);
 
+/* Fill a host diag with a verifier diagnostic's code, offset and path (no
+ * detail): for diagnostics that are not the context's own, e.g. the
+ * processor's (fwup_v_check). */
+void fwup_cli_vd_diag(const struct fwup_v_diag *vd, const struct fwup_policy *t,
+                      struct fwup_diag *d);
+
 /* Fill a host diag from the verifier's (code, offset, path, detail). */
 void fwup_cli_v_diag(const struct fwup_verifier *v, const struct fwup_policy *t,
                      struct fwup_diag *d);

@@ -336,7 +336,7 @@ apply_params(struct fwup_vcbor *r, struct fwup_v_params *pp, bool override, uint
 /*
  * Running the shared sequence again before the next sequence of the
  * procedure is skipped when it could only repeat itself (bench/run.sh:
- * 1.8 k of example 0's 17.1 k instructions, 4.1 k of example 4's 47.6 k). That
+ * 1.8 k of example 0's 17.1 k instructions, 4.0 k of example 4's 47.6 k). That
  * holds for a "replayable" shared sequence, one the dry run saw to be flat
  * (no try-each or run-sequence), with no set-parameters, with every
  * override-parameters before the first condition, and with no condition but

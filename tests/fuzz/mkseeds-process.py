@@ -88,7 +88,7 @@ def manifest(components, shared_seq, seqs, deps=None):
     common = {}
     if deps is not None:
         common[1] = deps
-    common[2] = [[bytes([i])] for i in range(components)] if isinstance(components, int) else components
+    common[2] = [[bytes([i])] for i in range(components)]
     common[4] = shared_seq
     m = {1: 1, 2: 3, 3: enc(common)}
     for key in sorted(seqs):

@@ -29,7 +29,7 @@ expect_out "^verified: "
 # ... and the device check refuses it, naming the invoke sequence
 expect_exit 3 "$FWUP" verify "$T/custom.suit" -t "$K/key-a-pub.pem" --device-check
 expect_err "a device would refuse its invoke procedure: .*\[FWUP_E_SUIT_UNSUPPORTED_CMD\]"
-expect_err "invoke"
+expect_err "\(envelope\.manifest\.invoke\) \[FWUP_E_SUIT_UNSUPPORTED_CMD\]"
 expect_exit 3 "$FWUP" verify "$T/custom.suit" -t "$K/key-a-pub.pem" --device-check --json
 json_valid verify.schema.json
 jq_is '[.ok, .error.name]' '[false,"FWUP_E_SUIT_UNSUPPORTED_CMD"]'
